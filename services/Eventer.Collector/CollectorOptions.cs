@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+using Eventer.Contracts;
+
+namespace Eventer.Collector;
+
+/// <summary>What the collector watches and how (section <c>Collector</c>).</summary>
+public sealed class CollectorOptions : IValidatableObject
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Collector";
+
+    /// <summary>Name of the watched cluster; first part of every occurrence key, so it must be stable.</summary>
+    [Required(AllowEmptyStrings = false)]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", ErrorMessage = "must be 1-100 letters, digits, '-', '_' or '.' (no '/')")]
+    public string ClusterName { get; set; } = "";
+
+    /// <summary>Which Events API to watch: <c>core/v1</c> (default) or <c>events.k8s.io/v1</c>, never both.</summary>
+    public string Api { get; set; } = KubeEventApis.CoreV1;
+
+    /// <summary>Namespaces to watch; empty means all.</summary>
+    public List<string> Namespaces { get; set; } = [];
+
+    /// <summary>Server-side watch timeout; each watch adds up to 50 % jitter so replicas do not reconnect in step.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A watch that says nothing (not even a bookmark) for this long is restarted.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "02:00:00")]
+    public TimeSpan WatchSilenceTimeout { get; set; } = TimeSpan.FromMinutes(8);
+
+    /// <summary>Items per list page.</summary>
+    [Range(1, 5000)]
+    public int ListPageSize { get; set; } = 500;
+
+    /// <summary>Upper bound of the pause between failed attempts to reach the API server.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Api is not (KubeEventApis.CoreV1 or KubeEventApis.EventsV1))
+        {
+            yield return new ValidationResult($"must be '{KubeEventApis.CoreV1}' or '{KubeEventApis.EventsV1}'", [nameof(Api)]);
+        }
+
+        if (Namespaces.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new ValidationResult("must not contain empty names", [nameof(Namespaces)]);
+        }
+
+        if (WatchSilenceTimeout <= WatchTimeout)
+        {
+            yield return new ValidationResult("must be longer than Collector:WatchTimeout", [nameof(WatchSilenceTimeout)]);
+        }
+    }
+}

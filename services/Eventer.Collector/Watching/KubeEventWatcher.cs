@@ -1,0 +1,201 @@
+using System.Net;
+using System.Text.Json;
+using Eventer.Collector.Mapping;
+using Eventer.Collector.Outbox;
+using Eventer.Contracts;
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Options;
+
+namespace Eventer.Collector.Watching;
+
+/// <summary>
+/// List, then watch from the list's resourceVersion with bookmarks; on a watch that ends, watch
+/// again from the last resourceVersion handled; on 410 Expired (a Status line or an HTTP 410),
+/// list again; a watch silent past <see cref="CollectorOptions.WatchSilenceTimeout"/> is restarted;
+/// failures to reach the API server back off exponentially with jitter. One loop per scope.
+/// </summary>
+public sealed class KubeEventWatcher(
+    IKubeEventSource source,
+    IOccurrenceSink sink,
+    OccurrenceTracker tracker,
+    WatchStatus status,
+    CollectorMetrics metrics,
+    IOptions<CollectorOptions> options,
+    ILogger<KubeEventWatcher> logger) : BackgroundService
+{
+    // Kubernetes keeps Events for an hour (--event-ttl); remember uids a while longer than that.
+    private static readonly TimeSpan TrackerMemory = TimeSpan.FromHours(2);
+
+    private readonly CollectorOptions _options = options.Value;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        IReadOnlyList<string?> scopes = _options.Namespaces.Count == 0 ? [null] : _options.Namespaces.Distinct().ToList<string?>();
+        return Task.WhenAll(scopes.Select(scope => Task.Run(() => RunScopeAsync(scope, stoppingToken), stoppingToken)));
+    }
+
+    private async Task RunScopeAsync(string? @namespace, CancellationToken stoppingToken)
+    {
+        var scope = @namespace ?? "(all namespaces)";
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), _options.MaxBackoff);
+        string? resourceVersion = null;
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (resourceVersion is null)
+                {
+                    resourceVersion = await ListAsync(@namespace, stoppingToken);
+                    status.Watching(scope);
+                    backoff.Reset();
+                }
+
+                var result = await WatchAsync(@namespace, resourceVersion, stoppingToken);
+                if (result.Delivered)
+                {
+                    backoff.Reset();
+                }
+
+                resourceVersion = result.ResourceVersion;
+                if (resourceVersion is null)
+                {
+                    metrics.Relisted("expired");
+                    logger.LogWarning("Watch of {Scope} expired (410); listing again; events may have expired unseen", scope);
+                }
+                else if (!result.Delivered)
+                {
+                    // A watch that ends before saying anything (server timeout, dropped connection)
+                    // is ordinary, but must not turn into a hot reconnect loop.
+                    await PauseAsync(backoff.Next(), stoppingToken);
+                }
+
+                status.Watching(scope);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Gone)
+            {
+                resourceVersion = null;
+                metrics.Relisted("expired");
+                logger.LogWarning("Watch of {Scope} answered 410 Gone; listing again; events may have expired unseen", scope);
+            }
+            catch (Exception ex)
+            {
+                var delay = backoff.Next();
+                status.Failing(scope, ex.GetType().Name);
+                metrics.WatchRestarted("error");
+                logger.LogWarning("Watching {Scope} failed ({Error}: {Reason}); retrying in {DelayMs} ms",
+                    scope, ex.GetType().Name, ex.Message, (int)delay.TotalMilliseconds);
+                await PauseAsync(delay, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Lists every page and hands on new occurrences; returns the resourceVersion to watch from.</summary>
+    private async Task<string> ListAsync(string? @namespace, CancellationToken cancellationToken)
+    {
+        tracker.ForgetOlderThan(TrackerMemory);
+        string? continueToken = null;
+        EventListPage page;
+        do
+        {
+            page = await source.ListAsync(@namespace, continueToken, _options.ListPageSize, cancellationToken);
+            foreach (var occurrence in page.Items)
+            {
+                await ObserveAsync(occurrence, cancellationToken);
+            }
+
+            continueToken = string.IsNullOrEmpty(page.ContinueToken) ? null : page.ContinueToken;
+        }
+        while (continueToken is not null);
+
+        logger.LogInformation("Listed {Scope}; watching from resourceVersion {ResourceVersion}", @namespace ?? "(all namespaces)", page.ResourceVersion);
+        return page.ResourceVersion;
+    }
+
+    private async Task<WatchResult> WatchAsync(string? @namespace, string resourceVersion, CancellationToken stoppingToken)
+    {
+        var expired = false;
+        var delivered = false;
+        void OnError(Exception ex)
+        {
+            switch (ex)
+            {
+                case KubernetesException { Status.Code: (int)HttpStatusCode.Gone }:
+                    expired = true;
+                    break;
+                case JsonException:
+                    metrics.MalformedLine();
+                    logger.LogWarning("Skipped a malformed watch line: {Reason}", ex.Message);
+                    break;
+                default:
+                    logger.LogWarning("Watch reported {Error}: {Reason}", ex.GetType().Name, ex.Message);
+                    break;
+            }
+        }
+
+        // Jitter spreads reconnects of many collectors (and of our scopes) over time.
+        var timeoutSeconds = (int)(_options.WatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble() / 2));
+        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        watchdog.CancelAfter(_options.WatchSilenceTimeout);
+        try
+        {
+            await foreach (var line in source.WatchAsync(@namespace, resourceVersion, timeoutSeconds, OnError, watchdog.Token))
+            {
+                delivered = true;
+                watchdog.CancelAfter(_options.WatchSilenceTimeout);
+                if (line.Type is WatchEventType.Added or WatchEventType.Modified && line.Occurrence is not null)
+                {
+                    await ObserveAsync(line.Occurrence, stoppingToken);
+                }
+
+                // Only now is everything up to this line handed on: resume after it.
+                resourceVersion = line.ResourceVersion ?? resourceVersion;
+            }
+
+            metrics.WatchRestarted(expired ? "expired" : "closed");
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            metrics.WatchRestarted("silent");
+            logger.LogWarning("Watch silent for {SilenceSeconds} s; restarting it", (int)_options.WatchSilenceTimeout.TotalSeconds);
+        }
+
+        return new WatchResult(expired ? null : resourceVersion, delivered);
+    }
+
+    private async Task ObserveAsync(KubeEventObserved occurrence, CancellationToken cancellationToken)
+    {
+        metrics.Observed();
+        if (!tracker.IsNew(occurrence))
+        {
+            metrics.Deduplicated();
+            return;
+        }
+
+        using var activity = CollectorMetrics.ActivitySource.StartActivity("observe KubeEventObserved");
+        activity?.SetTag("eventer.event_uid", occurrence.EventUid);
+        activity?.SetTag("eventer.occurrence", occurrence.Occurrence);
+        await sink.AcceptAsync(occurrence, cancellationToken);
+        tracker.Record(occurrence);
+        metrics.Published();
+    }
+
+    private static async Task PauseAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the loop condition ends the scope.
+        }
+    }
+
+    private sealed record WatchResult(string? ResourceVersion, bool Delivered);
+}

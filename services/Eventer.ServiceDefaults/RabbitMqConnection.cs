@@ -1,0 +1,33 @@
+namespace Eventer.ServiceDefaults;
+
+/// <summary>The parts of <c>ConnectionStrings:rabbitmq</c> (an <c>amqp://</c> or <c>amqps://</c> URI).</summary>
+public sealed record RabbitMqConnection(string Host, int Port, string VirtualHost, string Username, string Password, bool UseTls)
+{
+    /// <summary>The configuration key.</summary>
+    public const string Key = "ConnectionStrings:rabbitmq";
+
+    /// <summary>Used when the key is not set: a broker on this machine with RabbitMQ's default account.</summary>
+    public const string Default = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>Parses the URI; the error names the key, never the value (it holds a password).</summary>
+    public static RabbitMqConnection Parse(string? connectionString)
+    {
+        var value = string.IsNullOrWhiteSpace(connectionString) ? Default : connectionString.Trim();
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps") || uri.Host.Length == 0)
+        {
+            throw new EventerConfigurationException(Key, "must be an amqp:// or amqps:// URI such as amqp://user:password@host:5672/vhost");
+        }
+
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var username = userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "guest";
+        var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest";
+        var path = uri.AbsolutePath.TrimStart('/');
+        var virtualHost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
+        var tls = uri.Scheme == "amqps";
+        var port = uri.IsDefaultPort || uri.Port <= 0 ? (tls ? 5671 : 5672) : uri.Port;
+        return new RabbitMqConnection(uri.Host, port, virtualHost, username, password, tls);
+    }
+
+    /// <summary>Never print the password.</summary>
+    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Host}:{Port}/{Uri.EscapeDataString(VirtualHost)}";
+}

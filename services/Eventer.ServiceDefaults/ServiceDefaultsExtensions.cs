@@ -1,0 +1,98 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Eventer.ServiceDefaults;
+
+/// <summary>Hosting, telemetry and health shared by every eventer service.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The port every service serves health, metrics and its API on unless told otherwise (as kube-eventer did).</summary>
+    public const int DefaultPort = 8084;
+
+    /// <summary>Health-check tag: included in <c>/health/live</c>.</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>Health-check tag: included in <c>/health/ready</c> (MassTransit tags its bus check the same way).</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>
+    /// JSON console logs, OpenTelemetry traces/metrics/logs (OTLP only when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Prometheus always), health checks, and the
+    /// HTTP port: <c>--urls</c>/<c>ASPNETCORE_URLS</c> when given, else <c>Http:Port</c> (default 8084).
+    /// </summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            // ASPNETCORE_HTTP_PORTS (8080 in the .NET base images) would otherwise win over our default.
+            var port = builder.Configuration.GetValue("Http:Port", DefaultPort);
+            builder.WebHost.UseUrls($"http://+:{port}");
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.AddOpenTelemetry(o =>
+        {
+            o.IncludeFormattedMessage = true;
+            o.IncludeScopes = true;
+        });
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithTracing(t => t
+                .AddSource(EventerTelemetry.ActivitySourcePattern, "MassTransit", "Npgsql")
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsOperationalPath(http.Request.Path))
+                .AddHttpClientInstrumentation())
+            .WithMetrics(m => m
+                .AddMeter(EventerTelemetry.MeterPattern, "MassTransit", "Npgsql")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        return builder;
+    }
+
+    /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> (Prometheus text).</summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", HealthOptions(LiveTag));
+        app.MapHealthChecks("/health/ready", HealthOptions(ReadyTag));
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static HealthCheckOptions HealthOptions(string tag) => new()
+    {
+        Predicate = check => check.Tags.Contains(tag),
+        ResponseWriter = HealthResponse.WriteAsync,
+    };
+
+    private static bool IsOperationalPath(PathString path) =>
+        path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics");
+}
