@@ -62,7 +62,11 @@ public static class EventerBusExtensions
                             .SetActivationThreshold(options.KillSwitchActivationThreshold)
                             .SetTripThreshold(options.KillSwitchTripThreshold)
                             .SetRestartTimeout(options.KillSwitchRestartTimeout));
-                        endpoint.UseMessageRetry(r => r.Interval(options.RetryLimit, options.RetryInterval));
+                        endpoint.UseMessageRetry(r =>
+                        {
+                            r.Ignore<UnprocessableMessageException>();
+                            r.Interval(options.RetryLimit, options.RetryInterval);
+                        });
                         endpoint.ConfigureConsumers(context);
                     });
                 }

@@ -26,7 +26,7 @@ public static class EventerHost
         }
         catch (Exception ex) when (ConfigurationProblem(ex) is { } problem)
         {
-            await error.WriteLineAsync($"{serviceName}: configuration error: {problem}");
+            await error.WriteLineAsync($"{serviceName}: cannot start: {problem}");
             return ConfigurationErrorExitCode;
         }
     }

@@ -1,0 +1,37 @@
+using Eventer.Archive.Consumers;
+using Eventer.Archive.Persistence;
+using Eventer.ServiceDefaults;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Eventer.Archive;
+
+/// <summary>The archive, assembled: queue <c>archive</c> → PostgreSQL.</summary>
+public static class ArchiveHost
+{
+    public const string ServiceName = "archive";
+    public const string Queue = "archive";
+
+    /// <summary>Builds the archive; <paramref name="configure"/> lets tests add configuration or services first.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        builder.AddServiceDefaults(ServiceName);
+
+        var postgres = PostgresConnection.Read(builder.Configuration);
+        builder.Services.AddDbContext<ArchiveDbContext>(o => o.UseNpgsql(postgres));
+        builder.Services.AddHealthChecks().AddDbContextCheck<ArchiveDbContext>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        builder.Services.AddHostedService<ArchiveMigrator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ArchiveMetrics>();
+        builder.Services.AddScoped<OccurrenceStore>();
+
+        builder.AddEventerBus(Queue, bus => bus.AddConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>());
+
+        var app = builder.Build();
+        app.MapServiceDefaults();
+        return app;
+    }
+}
