@@ -28,8 +28,11 @@ public static class CollectorHost
         builder.Services.AddSingleton<WatchStatus>();
         WatchStatus.Register(builder.Services.AddHealthChecks());
 
-        // KUBECONFIG, then ~/.kube/config, then the in-cluster service account.
-        builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
+        // Collector:Kubeconfig when set; else KUBECONFIG, then ~/.kube/config, then the in-cluster service account.
+        builder.Services.AddSingleton<IKubernetes>(sp => new Kubernetes(
+            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Kubeconfig is { Length: > 0 } path
+                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
+                : KubernetesClientConfiguration.BuildDefaultConfig()));
         builder.Services.AddSingleton(sp => new KubeEventMapper(
             sp.GetRequiredService<IOptions<CollectorOptions>>().Value.ClusterName, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IKubeEventSource>(sp => new KubeEventSource(

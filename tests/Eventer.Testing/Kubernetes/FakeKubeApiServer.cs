@@ -73,7 +73,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>A kubeconfig (YAML) that points at this server, without credentials.</summary>
+    /// <summary>The bearer token the server accepts; anything else is answered 401, as a real server does.</summary>
+    public string Token { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>A kubeconfig (YAML) that points at this server with its bearer token.</summary>
     public string Kubeconfig() => $$"""
         apiVersion: v1
         kind: Config
@@ -89,7 +92,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         current-context: fake
         users:
         - name: fake
-          user: {}
+          user:
+            token: {{Token}}
         """;
 
     /// <summary>Writes <see cref="Kubeconfig"/> to a temporary file and returns its path.</summary>
@@ -145,30 +149,26 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Forgets the change history up to now, as etcd compaction does: a watch from an older
-    /// resourceVersion is then refused with 410 (see <see cref="ExpiredAnswer"/>).
+    /// Expires every open watch's resourceVersion, as compaction does: with
+    /// <see cref="ExpiredAnswer.ErrorLine"/> each open watch gets an ERROR line with a 410 Status
+    /// and ends; with <see cref="ExpiredAnswer.HttpStatus"/> each ends and the client's next watch
+    /// from its old resourceVersion is refused with HTTP 410. A fresh list works again.
     /// </summary>
-    public void CompactHistory()
-    {
-        lock (_lock)
-        {
-            _compactedThrough = _resourceVersion;
-            _history.Clear();
-        }
-    }
-
-    /// <summary>Sends every open watch an ERROR line with a 410 Expired Status and closes it.</summary>
     public void ExpireOpenWatches()
     {
         lock (_lock)
         {
-            _compactedThrough = _resourceVersion;
+            _compactedThrough = ++_resourceVersion;
             _history.Clear();
         }
 
         foreach (var watch in _watches.Keys)
         {
-            watch.Lines.Writer.TryWrite(ExpiredLine(watch.FromResourceVersion));
+            if (ExpiredAnswer == ExpiredAnswer.ErrorLine)
+            {
+                watch.Lines.Writer.TryWrite(ExpiredLine(watch.FromResourceVersion));
+            }
+
             watch.Lines.Writer.TryComplete();
         }
     }
@@ -243,6 +243,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private Task ServeAsync(HttpContext context, string api, string? ns)
     {
         Requests.Enqueue(context.Request.Path + context.Request.QueryString);
+        if (context.Request.Headers.Authorization != $"Bearer {Token}")
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync(Status(401, "Unauthorized", "Unauthorized").ToJsonString());
+        }
+
         return context.Request.Query["watch"] is ["true" or "1"]
             ? WatchAsync(context, api, ns)
             : ListAsync(context, api, ns);
@@ -388,15 +395,17 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private static string ExpiredLine(long from) =>
         new JsonObject { ["type"] = "ERROR", ["object"] = Status410(from) }.ToJsonString();
 
-    private static JsonObject Status410(long from) => new()
+    private static JsonObject Status410(long from) => Status(410, "Expired", $"too old resource version: {from} ({from + 1})");
+
+    private static JsonObject Status(int code, string reason, string message) => new()
     {
         ["kind"] = "Status",
         ["apiVersion"] = "v1",
         ["metadata"] = new JsonObject(),
         ["status"] = "Failure",
-        ["message"] = $"too old resource version: {from} ({from + 1})",
-        ["reason"] = "Expired",
-        ["code"] = 410,
+        ["message"] = message,
+        ["reason"] = reason,
+        ["code"] = code,
     };
 
     private static string ApiOf(JsonObject @event) =>
