@@ -3,13 +3,14 @@
 # Sourced, never executed.
 
 CI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(dirname "$CI_DIR")
 
 # Where .ci/run records the current state directory, ports, etc. so that the
 # ctl scripts also work from a separate shell (tests get EVENTER_CI_ENV_FILE).
 CI_ENV_POINTER="$CI_DIR/tmp/ci.env"
 
-log() { printf '[ci %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# Logging must never fail: a closed output pipe would otherwise abort a
+# stop/cleanup half-way (set -e, SIGPIPE).
+log() { printf '[ci %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2 2>/dev/null || true; }
 die() { log "ERROR: $*"; exit 1; }
 
 # Run a command as a system user. Both servers refuse to run as root (postgres)

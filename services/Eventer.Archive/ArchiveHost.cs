@@ -3,6 +3,7 @@ using Eventer.Archive.Persistence;
 using Eventer.ServiceDefaults;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Eventer.Archive;
 
@@ -21,7 +22,11 @@ public static class ArchiveHost
         builder.AddServiceDefaults(ServiceName);
 
         var postgres = PostgresConnection.Read(builder.Configuration);
-        builder.Services.AddDbContext<ArchiveDbContext>(o => o.UseNpgsql(postgres));
+        builder.Services.AddDbContext<ArchiveDbContext>(o => o
+            .UseNpgsql(postgres)
+            // A duplicate insert is the normal answer to a redelivery, and the first migration probes a
+            // missing history table: neither is an error worth a log line. Real failures still throw.
+            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug))));
         builder.Services.AddHealthChecks().AddDbContextCheck<ArchiveDbContext>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.AddHostedService<ArchiveMigrator>();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -19,8 +19,12 @@ public sealed class OccurrenceStore(ArchiveDbContext db, TimeProvider clock)
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
-            db.ChangeTracker.Clear();
             return false;
+        }
+        finally
+        {
+            // Each write stands alone: nothing stays tracked to collide with the next one.
+            db.ChangeTracker.Clear();
         }
     }
 

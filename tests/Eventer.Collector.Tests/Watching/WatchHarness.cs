@@ -6,6 +6,8 @@ using Eventer.Contracts;
 using Eventer.Testing;
 using Eventer.Testing.Kubernetes;
 using k8s;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +30,7 @@ public sealed class WatchHarness : IAsyncDisposable
             Sink,
             new OccurrenceTracker(TimeProvider.System),
             new WatchStatus(),
-            new CollectorMetrics(),
+            new CollectorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
             Options.Create(options),
             NullLogger<KubeEventWatcher>.Instance);
     }
@@ -91,3 +93,4 @@ public sealed class RecordingSink : IOccurrenceSink
     public IReadOnlyList<string> Doubled() =>
         Received.GroupBy(OccurrenceKey.For).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
 }
+

@@ -96,8 +96,35 @@ public sealed class RabbitMqServer
         return new QueueCounts(Read("messages_ready"), Read("messages_unacknowledged"));
     }
 
+    /// <summary>Takes every message now in <paramref name="queue"/> (acknowledging them), with their headers.</summary>
+    public static async Task<IReadOnlyList<QueuedMessage>> DrainAsync(string amqpUri, string queue)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(amqpUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var messages = new List<QueuedMessage>();
+        try
+        {
+            while (await channel.BasicGetAsync(queue, autoAck: true) is { } result)
+            {
+                var headers = (result.BasicProperties.Headers ?? new Dictionary<string, object?>())
+                    .ToDictionary(h => h.Key, h => h.Value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : h.Value?.ToString());
+                messages.Add(new QueuedMessage(result.BasicProperties.MessageId, headers, Encoding.UTF8.GetString(result.Body.Span)));
+            }
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            // The queue does not exist (yet): nothing in it.
+        }
+
+        return messages;
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
+
+/// <summary>A message taken from a queue: its AMQP message id, headers and body.</summary>
+public sealed record QueuedMessage(string? MessageId, IReadOnlyDictionary<string, string?> Headers, string Body);
 
 /// <summary>What the management API says a queue holds.</summary>
 public sealed record QueueCounts(long Ready, long Unacknowledged);

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+namespace Eventer.Testing;
+
+/// <summary>Runs a service's real host in the test process, on a free loopback port.</summary>
+public static class TestHosts
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>Settings every test host gets: a free port and quiet logs.</summary>
+    public static void UseTestSettings(this WebApplicationBuilder builder, IDictionary<string, string?> settings)
+    {
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+    }
+
+    /// <summary>The address the started host listens on.</summary>
+    public static Uri Address(this WebApplication app) => new(app.Urls.First());
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200 (bus connected, database reachable, …).</summary>
+    public static Task WaitUntilReadyAsync(this WebApplication app, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                using var response = await Http.GetAsync(new Uri(app.Address(), "/health/ready"));
+                return response.IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, timeout ?? TimeSpan.FromSeconds(60), "/health/ready to answer 200");
+}
