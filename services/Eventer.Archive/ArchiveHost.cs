@@ -23,12 +23,12 @@ public static class ArchiveHost
 
         var postgres = PostgresConnection.Read(builder.Configuration);
         builder.Services.AddDbContext<ArchiveDbContext>(o => o
-            .UseNpgsql(postgres)
+            .UseNpgsql(postgres, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", ArchiveDbContext.Schema))
             // A duplicate insert is the normal answer to a redelivery, and the first migration probes a
             // missing history table: neither is an error worth a log line. Real failures still throw.
             .ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug))));
         builder.Services.AddHealthChecks().AddDbContextCheck<ArchiveDbContext>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
-        builder.Services.AddHostedService<ArchiveMigrator>();
+        builder.Services.AddMigrationAtStart<ArchiveDbContext>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ArchiveMetrics>();
         builder.Services.AddScoped<OccurrenceStore>();

@@ -3,11 +3,13 @@ using Eventer.Collector.Outbox;
 using Eventer.Collector.Watching;
 using Eventer.ServiceDefaults;
 using k8s;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Eventer.Collector;
 
-/// <summary>The collector, assembled: watch → occurrence → sink → bus.</summary>
+/// <summary>The collector, assembled: watch → occurrence → outbox (PostgreSQL) → relay → bus.</summary>
 public static class CollectorHost
 {
     public const string ServiceName = "collector";
@@ -19,30 +21,59 @@ public static class CollectorHost
         configure?.Invoke(builder);
 
         builder.AddServiceDefaults(ServiceName);
-        builder.AddEventerBus();
         builder.Services.AddValidatedOptions<CollectorOptions>(CollectorOptions.Section);
-
+        builder.Services.AddValidatedOptions<OutboxOptions>(OutboxOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CollectorMetrics>();
-        builder.Services.AddSingleton<OccurrenceTracker>();
-        builder.Services.AddSingleton<WatchStatus>();
-        WatchStatus.Register(builder.Services.AddHealthChecks());
+        builder.Services.AddSingleton<CollectorStatus>();
+        CollectorStatus.Register(builder.Services.AddHealthChecks());
 
-        // Collector:Kubeconfig when set; else KUBECONFIG, then ~/.kube/config, then the in-cluster service account.
-        builder.Services.AddSingleton<IKubernetes>(sp => new Kubernetes(
-            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Kubeconfig is { Length: > 0 } path
-                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
-                : KubernetesClientConfiguration.BuildDefaultConfig()));
-        builder.Services.AddSingleton(sp => new KubeEventMapper(
-            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.ClusterName, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IKubeEventSource>(sp => new KubeEventSource(
-            sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<KubeEventMapper>(),
-            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Api));
-        builder.Services.AddSingleton<IOccurrenceSink, DirectPublishSink>();
-        builder.Services.AddHostedService<KubeEventWatcher>();
+        // Hosted services start in this order and stop in reverse: the schema exists before
+        // anything runs; at shutdown the watcher stops first, the writer flushes, the relay
+        // drains, and the bus (registered before them) goes last.
+        AddOutboxDatabase(builder);
+        builder.AddEventerBus();
+        AddOutbox(builder.Services);
+        AddWatching(builder.Services);
 
         var app = builder.Build();
         app.MapServiceDefaults();
         return app;
+    }
+
+    private static void AddOutboxDatabase(WebApplicationBuilder builder)
+    {
+        var postgres = PostgresConnection.Read(builder.Configuration);
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        builder.Services.AddDbContext<CollectorDbContext>(o => o.UseNpgsql(postgres, CollectorDatabase.ConfigureNpgsql));
+        builder.Services.AddHealthChecks().AddDbContextCheck<CollectorDbContext>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        builder.Services.AddMigrationAtStart<CollectorDbContext>();
+    }
+
+    private static void AddOutbox(IServiceCollection services)
+    {
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        services.AddSingleton<OutboxWriter>();
+        services.AddSingleton<IOccurrenceSink>(sp => sp.GetRequiredService<OutboxWriter>());
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
+    }
+
+    private static void AddWatching(IServiceCollection services)
+    {
+        // Collector:Kubeconfig when set; else KUBECONFIG, then ~/.kube/config, then the in-cluster service account.
+        services.AddSingleton<IKubernetes>(sp => new Kubernetes(
+            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Kubeconfig is { Length: > 0 } path
+                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
+                : KubernetesClientConfiguration.BuildDefaultConfig()));
+        services.AddSingleton(sp => new KubeEventMapper(
+            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.ClusterName, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IKubeEventSource>(sp => new KubeEventSource(
+            sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<KubeEventMapper>(),
+            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Api));
+        services.AddSingleton<OccurrenceTracker>();
+        services.AddHostedService<KubeEventWatcher>();
     }
 }

@@ -10,7 +10,7 @@ public sealed class ArchiveStartupTests
     [Theory]
     [InlineData("this is not a connection string", "ConnectionStrings:postgres: is not a valid Npgsql connection string")]
     [InlineData("", "ConnectionStrings:postgres: is required")]
-    [InlineData("Host=127.0.0.1;Port=1;Database=x;Username=u;Password=hunter2;Timeout=3", "ConnectionStrings:postgres: migrating the archive database failed")]
+    [InlineData("Host=127.0.0.1;Port=1;Database=x;Username=u;Password=hunter2;Timeout=3", "ConnectionStrings:postgres: migrating the database failed")]
     public async Task A_bad_database_setting_stops_the_archive_with_one_line(string connectionString, string expected)
     {
         var rabbitMq = await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("archive");

@@ -52,7 +52,7 @@ internal sealed class ArchiveTestHost : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(Postgres);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM occurrences WHERE {where}", connection);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM archive.occurrences WHERE {where}", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

@@ -38,6 +38,7 @@ public sealed class CollectorToArchiveTests : IAsyncLifetime
         _collector = CollectorHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
         {
             ["ConnectionStrings:rabbitmq"] = rabbitMq,
+            ["ConnectionStrings:postgres"] = _postgres,
             ["Collector:ClusterName"] = "e2e",
             ["Collector:Kubeconfig"] = _kubeconfig,
         }));
@@ -92,7 +93,7 @@ public sealed class CollectorToArchiveTests : IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(_postgres);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT event_uid, occurrence FROM occurrences WHERE cluster = 'e2e'", connection);
+        await using var command = new NpgsqlCommand("SELECT event_uid, occurrence FROM archive.occurrences WHERE cluster = 'e2e'", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<(string, int)>();
         while (await reader.ReadAsync())
@@ -110,7 +111,7 @@ public sealed class CollectorToArchiveTests : IAsyncLifetime
         await using var command = new NpgsqlCommand("""
             SELECT occurrence_key, type, reason, message, involved_kind, involved_namespace, involved_name, involved_uid,
                    source_component, count, first_timestamp, last_timestamp, source_api, event_name
-            FROM occurrences WHERE event_uid = @uid
+            FROM archive.occurrences WHERE event_uid = @uid
             """, connection);
         command.Parameters.AddWithValue("uid", uid);
         await using var r = await command.ExecuteReaderAsync();

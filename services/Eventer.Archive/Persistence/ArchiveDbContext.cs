@@ -4,10 +4,14 @@ namespace Eventer.Archive.Persistence;
 
 public sealed class ArchiveDbContext(DbContextOptions<ArchiveDbContext> options) : DbContext(options)
 {
+    /// <summary>The archive's tables live in their own schema, so it can share a database with the collector.</summary>
+    public const string Schema = "archive";
+
     public DbSet<StoredOccurrence> Occurrences => Set<StoredOccurrence>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.HasDefaultSchema(Schema);
         var occurrence = modelBuilder.Entity<StoredOccurrence>();
         occurrence.ToTable("occurrences");
         occurrence.HasKey(o => o.OccurrenceKey);

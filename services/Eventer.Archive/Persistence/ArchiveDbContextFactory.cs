@@ -8,6 +8,6 @@ public sealed class ArchiveDbContextFactory : IDesignTimeDbContextFactory<Archiv
 {
     public ArchiveDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<ArchiveDbContext>()
-            .UseNpgsql("Host=localhost;Database=eventer_archive")
+            .UseNpgsql("Host=localhost;Database=eventer", o => o.MigrationsHistoryTable("__EFMigrationsHistory", ArchiveDbContext.Schema))
             .Options);
 }

@@ -19,7 +19,7 @@ public sealed class KubeEventWatcher(
     IKubeEventSource source,
     IOccurrenceSink sink,
     OccurrenceTracker tracker,
-    WatchStatus status,
+    CollectorStatus status,
     CollectorMetrics metrics,
     IOptions<CollectorOptions> options,
     ILogger<KubeEventWatcher> logger) : BackgroundService
@@ -37,7 +37,7 @@ public sealed class KubeEventWatcher(
 
     private async Task RunScopeAsync(string? @namespace, CancellationToken stoppingToken)
     {
-        var scope = @namespace ?? "(all namespaces)";
+        var scope = "watch " + (@namespace ?? "(all namespaces)");
         var backoff = new Backoff(TimeSpan.FromMilliseconds(200), _options.MaxBackoff);
         string? resourceVersion = null;
 
@@ -48,7 +48,7 @@ public sealed class KubeEventWatcher(
                 if (resourceVersion is null)
                 {
                     resourceVersion = await ListAsync(@namespace, stoppingToken);
-                    status.Watching(scope);
+                    status.Working(scope);
                     backoff.Reset();
                 }
 
@@ -61,17 +61,16 @@ public sealed class KubeEventWatcher(
                 resourceVersion = result.ResourceVersion;
                 if (resourceVersion is null)
                 {
-                    metrics.Relisted("expired");
-                    logger.LogWarning("Watch of {Scope} expired (410); listing again; events may have expired unseen", scope);
+                    Expired(scope);
                 }
                 else if (!result.Delivered)
                 {
                     // A watch that ends before saying anything (server timeout, dropped connection)
                     // is ordinary, but must not turn into a hot reconnect loop.
-                    await PauseAsync(backoff.Next(), stoppingToken);
+                    await backoff.PauseAsync(stoppingToken);
                 }
 
-                status.Watching(scope);
+                status.Working(scope);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -80,19 +79,26 @@ public sealed class KubeEventWatcher(
             catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Gone)
             {
                 resourceVersion = null;
-                metrics.Relisted("expired");
-                logger.LogWarning("Watch of {Scope} answered 410 Gone; listing again; events may have expired unseen", scope);
+                Expired(scope);
             }
             catch (Exception ex)
             {
-                var delay = backoff.Next();
                 status.Failing(scope, ex.GetType().Name);
                 metrics.WatchRestarted("error");
-                logger.LogWarning("Watching {Scope} failed ({Error}: {Reason}); retrying in {DelayMs} ms",
-                    scope, ex.GetType().Name, ex.Message, (int)delay.TotalMilliseconds);
-                await PauseAsync(delay, stoppingToken);
+                logger.LogWarning("{Scope} failed ({Error}: {Reason}); retrying", scope, ex.GetType().Name, ex.Message);
+                await backoff.PauseAsync(stoppingToken);
             }
         }
+
+        status.Idle(scope);
+    }
+
+    /// <summary>410: the watch's resourceVersion is compacted away. Events may have come and gone unseen.</summary>
+    private void Expired(string scope)
+    {
+        metrics.Relisted("expired");
+        metrics.PossibleGap("expired");
+        logger.LogWarning("Possible gap: {Scope} expired (410 Gone); listing again, events created and deleted meanwhile are lost", scope);
     }
 
     /// <summary>Lists every page and hands on new occurrences; returns the resourceVersion to watch from.</summary>
@@ -173,7 +179,7 @@ public sealed class KubeEventWatcher(
         metrics.Observed();
         if (!tracker.IsNew(occurrence))
         {
-            metrics.Deduplicated();
+            metrics.Deduplicated("memory");
             return;
         }
 
@@ -182,19 +188,6 @@ public sealed class KubeEventWatcher(
         activity?.SetTag("eventer.occurrence", occurrence.Occurrence);
         await sink.AcceptAsync(occurrence, cancellationToken);
         tracker.Record(occurrence);
-        metrics.Published();
-    }
-
-    private static async Task PauseAsync(TimeSpan delay, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(delay, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: the loop condition ends the scope.
-        }
     }
 
     private sealed record WatchResult(string? ResourceVersion, bool Delivered);

@@ -74,7 +74,8 @@ public sealed class OccurrenceStoreTests
     {
         var postgres = await PostgresServer.GetAsync();
         var connectionString = await postgres.CreateDatabaseAsync("archive");
-        var db = new ArchiveDbContext(new DbContextOptionsBuilder<ArchiveDbContext>().UseNpgsql(connectionString).Options);
+        var db = new ArchiveDbContext(new DbContextOptionsBuilder<ArchiveDbContext>()
+            .UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__EFMigrationsHistory", ArchiveDbContext.Schema)).Options);
         await db.Database.MigrateAsync();
         return db;
     }

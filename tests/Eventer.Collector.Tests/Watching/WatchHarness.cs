@@ -29,7 +29,7 @@ public sealed class WatchHarness : IAsyncDisposable
             new KubeEventSource(client, mapper, options.Api),
             Sink,
             new OccurrenceTracker(TimeProvider.System),
-            new WatchStatus(),
+            new CollectorStatus(),
             new CollectorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
             Options.Create(options),
             NullLogger<KubeEventWatcher>.Instance);

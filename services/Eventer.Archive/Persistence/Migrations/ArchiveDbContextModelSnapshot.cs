@@ -17,6 +17,7 @@ namespace Eventer.Archive.Persistence.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
+                .HasDefaultSchema("archive")
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
@@ -193,7 +194,7 @@ namespace Eventer.Archive.Persistence.Migrations
 
                     b.HasIndex("Cluster", "EventUid");
 
-                    b.ToTable("occurrences", (string)null);
+                    b.ToTable("occurrences", "archive");
                 });
 #pragma warning restore 612, 618
         }

@@ -11,8 +11,12 @@ namespace Eventer.Archive.Persistence.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.EnsureSchema(
+                name: "archive");
+
             migrationBuilder.CreateTable(
                 name: "occurrences",
+                schema: "archive",
                 columns: table => new
                 {
                     occurrence_key = table.Column<string>(type: "text", nullable: false),
@@ -58,11 +62,13 @@ namespace Eventer.Archive.Persistence.Migrations
 
             migrationBuilder.CreateIndex(
                 name: "IX_occurrences_cluster_event_uid",
+                schema: "archive",
                 table: "occurrences",
                 columns: new[] { "cluster", "event_uid" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_occurrences_last_timestamp",
+                schema: "archive",
                 table: "occurrences",
                 column: "last_timestamp");
         }
@@ -71,7 +77,8 @@ namespace Eventer.Archive.Persistence.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "occurrences");
+                name: "occurrences",
+                schema: "archive");
         }
     }
 }

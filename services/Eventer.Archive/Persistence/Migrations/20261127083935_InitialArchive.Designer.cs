@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Eventer.Archive.Persistence.Migrations
 {
     [DbContext(typeof(ArchiveDbContext))]
-    [Migration("20261127081713_InitialArchive")]
+    [Migration("20261127083935_InitialArchive")]
     partial class InitialArchive
     {
         /// <inheritdoc />
@@ -20,6 +20,7 @@ namespace Eventer.Archive.Persistence.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
+                .HasDefaultSchema("archive")
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
@@ -196,7 +197,7 @@ namespace Eventer.Archive.Persistence.Migrations
 
                     b.HasIndex("Cluster", "EventUid");
 
-                    b.ToTable("occurrences", (string)null);
+                    b.ToTable("occurrences", "archive");
                 });
 #pragma warning restore 612, 618
         }

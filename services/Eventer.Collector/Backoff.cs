@@ -1,4 +1,4 @@
-namespace Eventer.Collector.Watching;
+namespace Eventer.Collector;
 
 /// <summary>Exponential backoff with full jitter: a fleet that lost the API server does not return in step.</summary>
 public sealed class Backoff(TimeSpan initial, TimeSpan max)
@@ -12,4 +12,17 @@ public sealed class Backoff(TimeSpan initial, TimeSpan max)
     }
 
     public void Reset() => _attempt = 0;
+
+    /// <summary>Waits <see cref="Next"/>; returns early (without throwing) when stopping.</summary>
+    public async Task PauseAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(Next(), stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the caller's loop condition ends it.
+        }
+    }
 }

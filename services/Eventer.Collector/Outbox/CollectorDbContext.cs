@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Eventer.Collector.Outbox;
+
+/// <summary>The collector's schema. EF Core owns the migrations; the hot path is plain SQL in <see cref="OutboxStore"/>.</summary>
+public sealed class CollectorDbContext(DbContextOptions<CollectorDbContext> options) : DbContext(options)
+{
+    /// <summary>The collector's tables live in their own schema, so it can share a database with the archive.</summary>
+    public const string Schema = "collector";
+
+    public DbSet<OutboxRow> Outbox => Set<OutboxRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+        var row = modelBuilder.Entity<OutboxRow>();
+        row.ToTable("outbox");
+        row.HasKey(r => r.Id);
+        row.Property(r => r.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+        row.Property(r => r.OccurrenceKey).HasColumnName("occurrence_key");
+        row.HasIndex(r => r.OccurrenceKey).IsUnique();
+        row.Property(r => r.MessageId).HasColumnName("message_id");
+        row.Property(r => r.Payload).HasColumnName("payload").HasColumnType("jsonb");
+        row.Property(r => r.TraceParent).HasColumnName("trace_parent");
+        row.Property(r => r.TraceState).HasColumnName("trace_state");
+        row.Property(r => r.ObservedAt).HasColumnName("observed_at");
+        row.Property(r => r.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+        row.Property(r => r.SentAt).HasColumnName("sent_at");
+
+        // The relay reads unsent rows in id order; the purge finds old sent rows.
+        row.HasIndex(r => r.Id).HasFilter("sent_at IS NULL").HasDatabaseName("ix_outbox_unsent");
+        row.HasIndex(r => r.SentAt).HasFilter("sent_at IS NOT NULL").HasDatabaseName("ix_outbox_sent_at");
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the model without a running collector or database.</summary>
+public sealed class CollectorDbContextFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<CollectorDbContext>
+{
+    public CollectorDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<CollectorDbContext>()
+            .UseNpgsql("Host=localhost;Database=eventer", CollectorDatabase.ConfigureNpgsql)
+            .Options);
+}
+
+/// <summary>How the collector's context talks to PostgreSQL, the same at run time and design time.</summary>
+public static class CollectorDatabase
+{
+    public static void ConfigureNpgsql(Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.NpgsqlDbContextOptionsBuilder npgsql) =>
+        npgsql.MigrationsHistoryTable("__EFMigrationsHistory", CollectorDbContext.Schema);
+}

@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Eventer.Collector.Outbox;
+
+/// <summary>The outbox between the watch and the bus (section <c>Collector:Outbox</c>).</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Collector:Outbox";
+
+    /// <summary>Occurrences held in memory on their way to PostgreSQL; when full, the watch stops reading (backpressure).</summary>
+    [Range(1, 100_000)]
+    public int BufferCapacity { get; set; } = 1000;
+
+    /// <summary>Occurrences written in one INSERT.</summary>
+    [Range(1, 10_000)]
+    public int WriteBatchSize { get; set; } = 500;
+
+    /// <summary>Rows the relay reads and publishes per round.</summary>
+    [Range(1, 10_000)]
+    public int RelayBatchSize { get; set; } = 500;
+
+    /// <summary>How often the relay looks for rows nobody told it about (e.g. left by another replica).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one publish may wait for the broker's confirm before the round is retried.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long published rows are kept (for inspection) before they are purged.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often sent rows past <see cref="Retention"/> are purged, in batches.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Upper bound of the pause between retries while PostgreSQL or RabbitMQ is down.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+}

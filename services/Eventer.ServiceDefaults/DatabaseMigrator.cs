@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Eventer.ServiceDefaults;
+
+/// <summary>
+/// Applies a context's EF Core migrations when the service starts, before the services registered
+/// after it (the bus, the watcher) start. A database that cannot be reached or migrated stops the
+/// service with one line naming <c>ConnectionStrings:postgres</c> and the database's own reason.
+/// </summary>
+public sealed class DatabaseMigrator<TContext>(IServiceScopeFactory scopes, ILogger<DatabaseMigrator<TContext>> logger) : IHostedService
+    where TContext : DbContext
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        try
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            await db.Database.MigrateAsync(cancellationToken);
+            logger.LogInformation("Database of {Context} ready; applied {MigrationCount} migration(s)", typeof(TContext).Name, pending.Count);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new EventerConfigurationException(PostgresConnection.Key, $"migrating the database failed: {ex.GetBaseException().Message}");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Registration of <see cref="DatabaseMigrator{TContext}"/>.</summary>
+public static class DatabaseMigratorExtensions
+{
+    /// <summary>
+    /// Migrates <typeparamref name="TContext"/> at start. Register it before the bus and any
+    /// background service that uses the database: hosted services start in registration order.
+    /// </summary>
+    public static IServiceCollection AddMigrationAtStart<TContext>(this IServiceCollection services)
+        where TContext : DbContext =>
+        services.AddHostedService<DatabaseMigrator<TContext>>();
+}
