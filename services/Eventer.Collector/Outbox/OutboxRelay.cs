@@ -83,26 +83,17 @@ public sealed class OutboxRelay(
     public async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
     {
         var rows = await store.ReadUnsentAsync(_options.RelayBatchSize, cancellationToken);
-        var sent = new List<long>(rows.Count);
-        try
+        foreach (var row in rows)
         {
-            foreach (var row in rows)
-            {
-                await PublishAsync(row, cancellationToken);
-                sent.Add(row.Id);
-            }
-        }
-        finally
-        {
-            if (sent.Count > 0)
-            {
-                // Published is published: record it even when the batch broke off half-way.
-                await store.MarkSentAsync(sent, CancellationToken.None);
-                metrics.Published(sent.Count);
-            }
+            await PublishAsync(row, cancellationToken);
+
+            // Marked one by one, right after its confirm: a crash can then republish at most the
+            // row in flight (same MessageId, so consumers drop it), never a whole batch.
+            await store.MarkSentAsync([row.Id], CancellationToken.None);
+            metrics.Published(1);
         }
 
-        return sent.Count;
+        return rows.Count;
     }
 
     private async Task PublishAsync(UnsentOccurrence row, CancellationToken cancellationToken)

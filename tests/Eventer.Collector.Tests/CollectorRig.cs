@@ -1,0 +1,117 @@
+using Eventer.Testing;
+using Eventer.Testing.Fixtures;
+using Eventer.Testing.Kubernetes;
+using Microsoft.AspNetCore.Builder;
+using Npgsql;
+
+namespace Eventer.Collector.Tests;
+
+/// <summary>
+/// Everything a collector host needs, real where it can be: the fake apiserver, a RabbitMQ virtual
+/// host with a probe queue bound to the exchange, and a PostgreSQL database for the outbox.
+/// </summary>
+internal sealed class CollectorRig : IAsyncDisposable
+{
+    private readonly List<WebApplication> _hosts = [];
+    private string _kubeconfig = "";
+
+    public FakeKubeApiServer Api { get; private set; } = null!;
+
+    public string RabbitMq { get; private set; } = "";
+
+    public string Postgres { get; private set; } = "";
+
+    public ProbeQueue Probe { get; private set; } = null!;
+
+    public static async Task<CollectorRig> CreateAsync(string? rabbitMq = null)
+    {
+        var rig = new CollectorRig
+        {
+            Api = await FakeKubeApiServer.StartAsync(),
+            RabbitMq = rabbitMq ?? await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("collector"),
+            Postgres = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("collector"),
+        };
+        rig._kubeconfig = rig.Api.WriteKubeconfig();
+        rig.Probe = await ProbeQueue.BindAsync(rig.RabbitMq);
+        return rig;
+    }
+
+    /// <summary>Starts a collector host and waits until it is ready (listed, watching, relay working).</summary>
+    public async Task<WebApplication> StartCollectorAsync(Dictionary<string, string?>? settings = null,
+        string? rabbitMq = null, string? postgres = null, bool waitUntilReady = true)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:rabbitmq"] = rabbitMq ?? RabbitMq,
+            ["ConnectionStrings:postgres"] = postgres ?? Postgres,
+            ["Collector:ClusterName"] = "rig",
+            ["Collector:Kubeconfig"] = _kubeconfig,
+            ["Collector:MaxBackoff"] = "00:00:00.500",
+            ["Collector:Outbox:RelayPollInterval"] = "00:00:00.200",
+            ["Collector:Outbox:MaxBackoff"] = "00:00:00.500",
+            ["Collector:Outbox:PublishTimeout"] = "00:00:05",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+
+        var app = CollectorHost.Build([], b => b.UseTestSettings(all));
+        _hosts.Add(app);
+        await app.StartAsync();
+        if (waitUntilReady)
+        {
+            await app.WaitUntilReadyAsync();
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Stops a host without a graceful stop: its hosted services are cancelled at once, the writer's
+    /// buffer is abandoned, the relay does not drain — what a killed process leaves behind.
+    /// </summary>
+    public async Task KillAsync(WebApplication app)
+    {
+        _hosts.Remove(app);
+        try
+        {
+            await app.StopAsync(new CancellationToken(canceled: true));
+        }
+        catch (Exception)
+        {
+            // A killed process does not finish its shutdown either.
+        }
+
+        await app.DisposeAsync();
+    }
+
+    /// <summary>Outbox rows not yet published.</summary>
+    public async Task<long> UnsentAsync()
+    {
+        await using var connection = new NpgsqlConnection(Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM collector.outbox WHERE sent_at IS NULL", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Adds a sentinel event and waits for it at the probe queue: everything served before it has been handled.</summary>
+    public async Task SettleAsync(TimeSpan? timeout = null)
+    {
+        var sentinel = Api.Add(KubeEvents.CoreV1("default", $"sentinel-{Guid.NewGuid():N}", "Sentinel", "settle"));
+        await Probe.WaitForAsync(KubeEvents.Uid(sentinel), timeout: timeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _hosts)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        await Probe.DisposeAsync();
+        await Api.DisposeAsync();
+        File.Delete(_kubeconfig);
+    }
+}

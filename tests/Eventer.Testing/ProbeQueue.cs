@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+
+namespace Eventer.Testing;
+
+/// <summary>
+/// A queue of the test's own bound to the <c>KubeEventObserved</c> exchange: what reaches it is
+/// exactly what the collector published, counted per occurrence key (none missing, none doubled).
+/// </summary>
+public sealed class ProbeQueue : IAsyncDisposable
+{
+    /// <summary>MassTransit's exchange for the contract (namespace:type).</summary>
+    public const string Exchange = "Eventer.Contracts:KubeEventObserved";
+
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly string _queue;
+    private readonly List<ProbedOccurrence> _received = [];
+
+    private ProbeQueue(IConnection connection, IChannel channel, string queue)
+    {
+        _connection = connection;
+        _channel = channel;
+        _queue = queue;
+    }
+
+    /// <summary>Everything received so far (polling takes more).</summary>
+    public IReadOnlyList<ProbedOccurrence> Received => _received;
+
+    /// <summary>Declares the exchange as MassTransit does (durable fanout) and a probe queue bound to it.</summary>
+    public static async Task<ProbeQueue> BindAsync(string amqpUri)
+    {
+        var connection = await new ConnectionFactory { Uri = new Uri(amqpUri) }.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        var queue = $"probe-{Guid.NewGuid():N}";
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(queue, Exchange, routingKey: "");
+        return new ProbeQueue(connection, channel, queue);
+    }
+
+    /// <summary>Takes what is in the queue now.</summary>
+    public async Task PollAsync()
+    {
+        while (await _channel.BasicGetAsync(_queue, autoAck: true) is { } result)
+        {
+            _received.Add(ProbedOccurrence.Parse(result.BasicProperties.MessageId, Encoding.UTF8.GetString(result.Body.Span)));
+        }
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds over everything received.</summary>
+    public Task WaitForAsync(Func<IReadOnlyList<ProbedOccurrence>, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(async () =>
+        {
+            await PollAsync();
+            return condition(_received);
+        }, timeout ?? TimeSpan.FromSeconds(60), what);
+
+    /// <summary>Waits for one occurrence of an event.</summary>
+    public Task WaitForAsync(string eventUid, int occurrence = 1, TimeSpan? timeout = null) =>
+        WaitForAsync(r => r.Any(o => o.EventUid == eventUid && o.Occurrence == occurrence), $"occurrence {occurrence} of {eventUid} at the probe queue", timeout);
+
+    /// <summary>Occurrence keys received more than once.</summary>
+    public IReadOnlyList<string> Doubled() =>
+        _received.GroupBy(r => r.Key).Where(g => g.Count() > 1).Select(g => $"{g.Key} ×{g.Count()}").ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.QueueDeleteAsync(_queue);
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
+
+/// <summary>One message at the probe queue: its MessageId and the occurrence it carries.</summary>
+public sealed record ProbedOccurrence(string? MessageId, string Cluster, string EventUid, int Occurrence, string SourceApi, string Body)
+{
+    public string Key => $"{Cluster}/{EventUid}/{Occurrence}";
+
+    /// <summary>Reads MassTransit's JSON envelope (<c>{"messageId":…,"message":{…}}</c>).</summary>
+    public static ProbedOccurrence Parse(string? messageId, string body)
+    {
+        using var doc = JsonDocument.Parse(body);
+        var message = doc.RootElement.GetProperty("message");
+        return new ProbedOccurrence(messageId,
+            message.GetProperty("cluster").GetString()!,
+            message.GetProperty("eventUid").GetString()!,
+            message.GetProperty("occurrence").GetInt32(),
+            message.GetProperty("sourceApi").GetString()!,
+            body);
+    }
+}
