@@ -74,6 +74,7 @@ public static class CollectorHost
             sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<KubeEventMapper>(),
             sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Api));
         services.AddSingleton<OccurrenceTracker>();
+        services.AddSingleton<WatchHeartbeat>();
         services.AddHostedService<KubeEventWatcher>();
     }
 }

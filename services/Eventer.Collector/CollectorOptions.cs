@@ -37,6 +37,13 @@ public sealed class CollectorOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "02:00:00")]
     public TimeSpan WatchSilenceTimeout { get; set; } = TimeSpan.FromMinutes(8);
 
+    /// <summary>
+    /// How long the API server keeps Events (its <c>--event-ttl</c>, 1 hour by default). A collector
+    /// that was away longer reports a possible gap.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan EventTtl { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Items per list page.</summary>
     [Range(1, 5000)]
     public int ListPageSize { get; set; } = 500;

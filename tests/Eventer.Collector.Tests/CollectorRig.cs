@@ -38,7 +38,7 @@ internal sealed class CollectorRig : IAsyncDisposable
 
     /// <summary>Starts a collector host and waits until it is ready (listed, watching, relay working).</summary>
     public async Task<WebApplication> StartCollectorAsync(Dictionary<string, string?>? settings = null,
-        string? rabbitMq = null, string? postgres = null, bool waitUntilReady = true)
+        string? rabbitMq = null, string? postgres = null, bool waitUntilReady = true, Action<WebApplication>? beforeStart = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -58,6 +58,7 @@ internal sealed class CollectorRig : IAsyncDisposable
 
         var app = CollectorHost.Build([], b => b.UseTestSettings(all));
         _hosts.Add(app);
+        beforeStart?.Invoke(app);
         await app.StartAsync();
         if (waitUntilReady)
         {

@@ -10,6 +10,8 @@ public sealed class CollectorDbContext(DbContextOptions<CollectorDbContext> opti
 
     public DbSet<OutboxRow> Outbox => Set<OutboxRow>();
 
+    public DbSet<WatchState> WatchStates => Set<WatchState>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -30,7 +32,20 @@ public sealed class CollectorDbContext(DbContextOptions<CollectorDbContext> opti
         // The relay reads unsent rows in id order; the purge finds old sent rows.
         row.HasIndex(r => r.Id).HasFilter("sent_at IS NULL").HasDatabaseName("ix_outbox_unsent");
         row.HasIndex(r => r.SentAt).HasFilter("sent_at IS NOT NULL").HasDatabaseName("ix_outbox_sent_at");
+
+        var state = modelBuilder.Entity<WatchState>();
+        state.ToTable("watch_state");
+        state.HasKey(s => s.Cluster);
+        state.Property(s => s.Cluster).HasColumnName("cluster");
+        state.Property(s => s.LastWatchingAt).HasColumnName("last_watching_at");
     }
+}
+
+/// <summary>When a cluster was last watched (see <see cref="Watching.WatchHeartbeat"/>).</summary>
+public sealed class WatchState
+{
+    public required string Cluster { get; init; }
+    public DateTimeOffset LastWatchingAt { get; init; }
 }
 
 /// <summary>Lets <c>dotnet ef migrations add</c> build the model without a running collector or database.</summary>

@@ -18,6 +18,7 @@ namespace Eventer.Collector.Watching;
 public sealed class KubeEventWatcher(
     IKubeEventSource source,
     IOccurrenceSink sink,
+    WatchHeartbeat heartbeat,
     OccurrenceTracker tracker,
     CollectorStatus status,
     CollectorMetrics metrics,
@@ -29,10 +30,43 @@ public sealed class KubeEventWatcher(
 
     private readonly CollectorOptions _options = options.Value;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await ReportDowntimeAsync(stoppingToken);
         IReadOnlyList<string?> scopes = _options.Namespaces.Count == 0 ? [null] : _options.Namespaces.Distinct().ToList<string?>();
-        return Task.WhenAll(scopes.Select(scope => Task.Run(() => RunScopeAsync(scope, stoppingToken), stoppingToken)));
+        await Task.WhenAll(scopes.Select(scope => Task.Run(() => RunScopeAsync(scope, stoppingToken), stoppingToken)));
+    }
+
+    /// <summary>A pause longer than the event TTL may have let events expire unseen: say so once, at start.</summary>
+    private async Task ReportDowntimeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var last = await heartbeat.LastWatchedAsync(_options.ClusterName, cancellationToken);
+            if (last is { } watched && DateTimeOffset.UtcNow - watched > _options.EventTtl)
+            {
+                metrics.PossibleGap("downtime");
+                logger.LogWarning("Possible gap: {Cluster} was last watched at {LastWatched:O}, longer ago than the event TTL ({EventTtl}); events may have expired unseen",
+                    _options.ClusterName, watched, _options.EventTtl);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("Could not read when {Cluster} was last watched ({Error}); no downtime check this time", _options.ClusterName, ex.GetType().Name);
+        }
+    }
+
+    private async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await heartbeat.BeatAsync(_options.ClusterName, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the downtime warning depends on it; the outbox reports database trouble.
+            logger.LogDebug("Heartbeat not written: {Error}", ex.GetType().Name);
+        }
     }
 
     private async Task RunScopeAsync(string? @namespace, CancellationToken stoppingToken)
@@ -119,6 +153,7 @@ public sealed class KubeEventWatcher(
         }
         while (continueToken is not null);
 
+        await BeatAsync(cancellationToken);
         logger.LogInformation("Listed {Scope}; watching from resourceVersion {ResourceVersion}", @namespace ?? "(all namespaces)", page.ResourceVersion);
         return page.ResourceVersion;
     }
@@ -154,6 +189,7 @@ public sealed class KubeEventWatcher(
             {
                 delivered = true;
                 watchdog.CancelAfter(_options.WatchSilenceTimeout);
+                await BeatAsync(stoppingToken);
                 if (line.Type is WatchEventType.Added or WatchEventType.Modified && line.Occurrence is not null)
                 {
                     await ObserveAsync(line.Occurrence, stoppingToken);

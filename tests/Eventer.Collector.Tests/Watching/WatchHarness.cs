@@ -10,6 +10,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Eventer.Collector.Tests.Watching;
 
@@ -28,6 +29,8 @@ public sealed class WatchHarness : IAsyncDisposable
         _watcher = new KubeEventWatcher(
             new KubeEventSource(client, mapper, options.Api),
             Sink,
+            // No database here: the heartbeat fails fast, which only skips the downtime warning.
+            new WatchHeartbeat(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=1"), TimeProvider.System),
             new OccurrenceTracker(TimeProvider.System),
             new CollectorStatus(),
             new CollectorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),

@@ -83,6 +83,21 @@ namespace Eventer.Collector.Outbox.Migrations
 
                     b.ToTable("outbox", "collector");
                 });
+
+            modelBuilder.Entity("Eventer.Collector.Outbox.WatchState", b =>
+                {
+                    b.Property<string>("Cluster")
+                        .HasColumnType("text")
+                        .HasColumnName("cluster");
+
+                    b.Property<DateTimeOffset>("LastWatchingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_watching_at");
+
+                    b.HasKey("Cluster");
+
+                    b.ToTable("watch_state", "collector");
+                });
 #pragma warning restore 612, 618
         }
     }
