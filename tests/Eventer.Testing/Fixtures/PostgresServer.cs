@@ -12,7 +12,7 @@ public sealed class PostgresServer
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static PostgresServer? _shared;
 
-    private PostgresServer(string connectionString) => ConnectionString = connectionString;
+    internal PostgresServer(string connectionString) => ConnectionString = connectionString;
 
     /// <summary>The administrative connection string.</summary>
     public string ConnectionString { get; }
@@ -30,6 +30,12 @@ public sealed class PostgresServer
             Gate.Release();
         }
     }
+
+    /// <summary>
+    /// Starts a server of the caller's own, for a test that stops, kills and starts the server process
+    /// while other tests keep using the shared one. Dispose it when done.
+    /// </summary>
+    public static Task<DedicatedPostgres> StartDedicatedAsync() => DedicatedPostgres.StartNewAsync();
 
     private static async Task<PostgresServer> StartAsync()
     {

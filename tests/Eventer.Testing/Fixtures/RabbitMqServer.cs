@@ -16,7 +16,7 @@ public sealed class RabbitMqServer
 
     private readonly HttpClient _management;
 
-    private RabbitMqServer(Uri amqp, Uri management)
+    internal RabbitMqServer(Uri amqp, Uri management)
     {
         Amqp = amqp;
         var userInfo = amqp.UserInfo.Split(':', 2);
@@ -47,6 +47,12 @@ public sealed class RabbitMqServer
             Gate.Release();
         }
     }
+
+    /// <summary>
+    /// Starts a broker of the caller's own, for a test that stops, kills and starts the server process
+    /// while other tests keep using the shared one. Dispose it when done.
+    /// </summary>
+    public static Task<DedicatedRabbitMq> StartDedicatedAsync() => DedicatedRabbitMq.StartNewAsync();
 
     private static async Task<RabbitMqServer> StartAsync()
     {
@@ -119,6 +125,15 @@ public sealed class RabbitMqServer
 
         return messages;
     }
+
+    /// <summary>Throws unless the management API answers for our user.</summary>
+    internal async Task GetOverviewAsync()
+    {
+        using var response = await _management.GetAsync("api/overview");
+        response.EnsureSuccessStatusCode();
+    }
+
+    internal void Dispose() => _management.Dispose();
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

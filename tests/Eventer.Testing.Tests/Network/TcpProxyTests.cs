@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Sockets;
+using Eventer.Testing.Network;
+using Npgsql;
+
+namespace Eventer.Testing.Tests.Network;
+
+/// <summary>The proxy's byte stream and its outages, against an in-process echo server.</summary>
+[Trait("Category", "Unit")]
+public sealed class TcpProxyTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    private readonly EchoServer _echo = new();
+    private TcpProxy _proxy = null!;
+
+    public async Task InitializeAsync() => _proxy = await TcpProxy.StartAsync("127.0.0.1", _echo.Port);
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _echo.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Carries_a_megabyte_each_way_and_passes_a_half_close_on()
+    {
+        var sent = new byte[1024 * 1024];
+        Random.Shared.NextBytes(sent);
+        using var client = await ConnectAsync();
+
+        // Write and read at once: the echo stalls if nobody reads what it sends back.
+        var writing = Task.Run(async () =>
+        {
+            await client.SendAsync(sent, SocketFlags.None);
+            client.Shutdown(SocketShutdown.Send);
+        });
+        var received = await ReadToEndAsync(client);
+        await writing;
+
+        Assert.Equal(sent, received);
+    }
+
+    [Fact]
+    public async Task Cut_resets_open_connections_and_new_ones_until_restored()
+    {
+        using var open = await ConnectAsync();
+        await RoundTripAsync(open);
+        Assert.Equal(1, _proxy.OpenConnections);
+
+        _proxy.Cut();
+
+        Assert.True(_proxy.IsCut);
+        Assert.Equal(0, _proxy.OpenConnections);
+        AssertReset(await Assert.ThrowsAsync<SocketException>(() => RoundTripAsync(open)));
+        // Depending on when the reset arrives, the connect or the first exchange fails.
+        AssertReset(await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            using var refused = await ConnectAsync();
+            await RoundTripAsync(refused);
+        }));
+
+        await Eventually.HoldsAsync(() => _echo.OpenConnections == 0, Deadline, "the server side of the cut connection to be reset");
+
+        _proxy.Restore();
+
+        using var again = await ConnectAsync();
+        await RoundTripAsync(again);
+        Assert.Equal(1, _proxy.OpenConnections);
+    }
+
+    [Fact]
+    public async Task Serves_a_hundred_connections_at_once_and_forgets_them_when_closed()
+    {
+        var clients = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => ConnectAsync()));
+        await Task.WhenAll(clients.Select(RoundTripAsync));
+
+        Assert.Equal(100, _proxy.OpenConnections);
+        Assert.Equal(100, _echo.OpenConnections);
+
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        await Eventually.HoldsAsync(() => _proxy.OpenConnections == 0 && _echo.OpenConnections == 0, Deadline,
+            "all hundred connections to be closed on both sides");
+    }
+
+    [Fact]
+    public async Task A_connection_to_a_server_that_is_down_is_reset()
+    {
+        int closedPort;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        await using var proxy = await TcpProxy.StartAsync("127.0.0.1", closedPort);
+
+        AssertReset(await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(proxy.Host, proxy.Port);
+            await RoundTripAsync(client);
+        }));
+        Assert.Equal(0, proxy.OpenConnections);
+    }
+
+    [Fact]
+    public async Task Dispose_resets_its_connections_and_stops_listening()
+    {
+        using var open = await ConnectAsync();
+        await RoundTripAsync(open);
+
+        await _proxy.DisposeAsync();
+
+        AssertReset(await Assert.ThrowsAsync<SocketException>(() => RoundTripAsync(open)));
+        await Eventually.HoldsAsync(() => _echo.OpenConnections == 0, Deadline, "the server side to be closed");
+        using var late = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var refused = await Assert.ThrowsAsync<SocketException>(() => late.ConnectAsync(_proxy.Host, _proxy.Port));
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    [Fact]
+    public void Routes_an_amqp_uri_with_its_credentials_and_virtual_host()
+    {
+        Assert.Equal($"amqp://us%40r:p%3Ass@127.0.0.1:{_proxy.Port}/vhost-1%2Fa?heartbeat=5",
+            _proxy.RouteAmqp("amqp://us%40r:p%3Ass@rabbit.example:5673/vhost-1%2Fa?heartbeat=5"));
+        Assert.Equal($"amqp://127.0.0.1:{_proxy.Port}/", _proxy.RouteAmqp("amqp://localhost/"));
+    }
+
+    [Fact]
+    public void Routes_an_npgsql_connection_string_with_its_other_settings()
+    {
+        var routed = new NpgsqlConnectionStringBuilder(
+            _proxy.RoutePostgres("Host=db.example;Port=5433;Username=u;Password=p;Database=d;Pooling=false"));
+
+        Assert.Equal(("127.0.0.1", _proxy.Port), (routed.Host, routed.Port));
+        Assert.Equal(("u", "p", "d", false), (routed.Username, routed.Password, routed.Database, routed.Pooling));
+    }
+
+    private async Task<Socket> ConnectAsync()
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(_proxy.Host, _proxy.Port);
+        return socket;
+    }
+
+    private static async Task RoundTripAsync(Socket socket)
+    {
+        var ping = "ping"u8.ToArray();
+        await socket.SendAsync(ping, SocketFlags.None);
+        var pong = new byte[ping.Length];
+        for (var read = 0; read < pong.Length;)
+        {
+            var n = await socket.ReceiveAsync(pong.AsMemory(read), SocketFlags.None);
+            if (n == 0)
+            {
+                throw new IOException("connection closed instead of echoing");
+            }
+
+            read += n;
+        }
+
+        Assert.Equal(ping, pong);
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Socket socket)
+    {
+        using var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+        {
+            received.Write(buffer, 0, n);
+        }
+
+        return received.ToArray();
+    }
+
+    private static void AssertReset(SocketException e) => Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+}
