@@ -23,13 +23,13 @@ internal sealed class CollectorRig : IAsyncDisposable
 
     public ProbeQueue Probe { get; private set; } = null!;
 
-    public static async Task<CollectorRig> CreateAsync(string? rabbitMq = null)
+    public static async Task<CollectorRig> CreateAsync(string? rabbitMq = null, string? postgres = null)
     {
         var rig = new CollectorRig
         {
             Api = await FakeKubeApiServer.StartAsync(),
             RabbitMq = rabbitMq ?? await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("collector"),
-            Postgres = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("collector"),
+            Postgres = postgres ?? await (await PostgresServer.GetAsync()).CreateDatabaseAsync("collector"),
         };
         rig._kubeconfig = rig.Api.WriteKubeconfig();
         rig.Probe = await ProbeQueue.BindAsync(rig.RabbitMq);

@@ -13,13 +13,15 @@ public sealed class ProbeQueue : IAsyncDisposable
     /// <summary>MassTransit's exchange for the contract (namespace:type).</summary>
     public const string Exchange = "Eventer.Contracts:KubeEventObserved";
 
-    private readonly IConnection _connection;
-    private readonly IChannel _channel;
+    private readonly string _amqpUri;
     private readonly string _queue;
     private readonly List<ProbedOccurrence> _received = [];
+    private IConnection _connection;
+    private IChannel _channel;
 
-    private ProbeQueue(IConnection connection, IChannel channel, string queue)
+    private ProbeQueue(string amqpUri, IConnection connection, IChannel channel, string queue)
     {
+        _amqpUri = amqpUri;
         _connection = connection;
         _channel = channel;
         _queue = queue;
@@ -37,12 +39,19 @@ public sealed class ProbeQueue : IAsyncDisposable
         var queue = $"probe-{Guid.NewGuid():N}";
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
         await channel.QueueBindAsync(queue, Exchange, routingKey: "");
-        return new ProbeQueue(connection, channel, queue);
+        return new ProbeQueue(amqpUri, connection, channel, queue);
     }
 
-    /// <summary>Takes what is in the queue now.</summary>
+    /// <summary>Takes what is in the queue now; after a broker restart it connects again (the queue is durable).</summary>
     public async Task PollAsync()
     {
+        if (!_channel.IsOpen)
+        {
+            await _connection.DisposeAsync();
+            _connection = await new ConnectionFactory { Uri = new Uri(_amqpUri) }.CreateConnectionAsync();
+            _channel = await _connection.CreateChannelAsync();
+        }
+
         while (await _channel.BasicGetAsync(_queue, autoAck: true) is { } result)
         {
             _received.Add(ProbedOccurrence.Parse(result.BasicProperties.MessageId, Encoding.UTF8.GetString(result.Body.Span)));
@@ -53,7 +62,15 @@ public sealed class ProbeQueue : IAsyncDisposable
     public Task WaitForAsync(Func<IReadOnlyList<ProbedOccurrence>, bool> condition, string what, TimeSpan? timeout = null) =>
         Eventually.HoldsAsync(async () =>
         {
-            await PollAsync();
+            try
+            {
+                await PollAsync();
+            }
+            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
+            {
+                return false; // the broker is being restarted
+            }
+
             return condition(_received);
         }, timeout ?? TimeSpan.FromSeconds(60), what);
 
