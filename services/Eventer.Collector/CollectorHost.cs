@@ -1,3 +1,4 @@
+using Eventer.Collector.Leadership;
 using Eventer.Collector.Mapping;
 using Eventer.Collector.Outbox;
 using Eventer.Collector.Watching;
@@ -30,9 +31,10 @@ public static class CollectorHost
 
         // Hosted services start in this order and stop in reverse: the schema exists before
         // anything runs; at shutdown the watcher stops first, the writer flushes, the relay
-        // drains, and the bus (registered before them) goes last.
+        // drains, then the lease is released and the bus goes last.
         AddOutboxDatabase(builder);
         builder.AddEventerBus();
+        builder.Services.AddLeaderGate();
         AddOutbox(builder.Services);
         AddWatching(builder.Services);
 

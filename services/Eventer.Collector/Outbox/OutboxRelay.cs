@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Eventer.Collector.Leadership;
 using Eventer.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,7 @@ namespace Eventer.Collector.Outbox;
 public sealed class OutboxRelay(
     OutboxStore store,
     IBus bus,
+    LeaderGate gate,
     OutboxSignal signal,
     CollectorStatus status,
     CollectorMetrics metrics,
@@ -28,9 +30,10 @@ public sealed class OutboxRelay(
     private DateTimeOffset _nextMeasure = DateTimeOffset.MinValue;
     private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => RelayAsync(stoppingToken);
+    /// <summary>Only the leader relays, so two replicas never publish the same rows side by side.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => gate.RunWhileLeaderAsync(RelayAsync, stoppingToken);
 
-    /// <summary>Publishes until <paramref name="stoppingToken"/> fires (the leader's work).</summary>
+    /// <summary>Publishes until <paramref name="stoppingToken"/> fires (leadership lost or stopping).</summary>
     public async Task RelayAsync(CancellationToken stoppingToken)
     {
         var backoff = new Backoff(TimeSpan.FromMilliseconds(100), _options.MaxBackoff);
@@ -65,6 +68,10 @@ public sealed class OutboxRelay(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        if (!gate.IsLeader)
+        {
+            return;
+        }
 
         // The watcher and the writer have stopped (they stop first): publish what they left.
         try

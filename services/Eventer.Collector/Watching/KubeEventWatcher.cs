@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Eventer.Collector.Leadership;
 using Eventer.Collector.Mapping;
 using Eventer.Collector.Outbox;
 using Eventer.Contracts;
@@ -19,6 +20,7 @@ public sealed class KubeEventWatcher(
     IKubeEventSource source,
     IOccurrenceSink sink,
     WatchHeartbeat heartbeat,
+    LeaderGate gate,
     OccurrenceTracker tracker,
     CollectorStatus status,
     CollectorMetrics metrics,
@@ -30,7 +32,31 @@ public sealed class KubeEventWatcher(
 
     private readonly CollectorOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Readiness part of a replica that stands by while another one leads.</summary>
+    private const string StandbyPart = "standby";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Only the leader watches; a follower is ready as a standby and takes over when it leads.
+        metrics.IsLeader = () => gate.LeaderGauge;
+        gate.LeadershipChanged += (_, leading) => Standby(!leading);
+        Standby(!gate.IsLeader);
+        return gate.RunWhileLeaderAsync(WatchAsync, stoppingToken);
+    }
+
+    private void Standby(bool standingBy)
+    {
+        if (standingBy)
+        {
+            status.Working(StandbyPart);
+        }
+        else
+        {
+            status.Idle(StandbyPart);
+        }
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
     {
         await ReportDowntimeAsync(stoppingToken);
         IReadOnlyList<string?> scopes = _options.Namespaces.Count == 0 ? [null] : _options.Namespaces.Distinct().ToList<string?>();

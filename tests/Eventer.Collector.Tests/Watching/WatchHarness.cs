@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Eventer.Collector.Leadership;
 using Eventer.Collector.Mapping;
 using Eventer.Collector.Outbox;
 using Eventer.Collector.Watching;
@@ -31,6 +32,7 @@ public sealed class WatchHarness : IAsyncDisposable
             Sink,
             // No database here: the heartbeat fails fast, which only skips the downtime warning.
             new WatchHeartbeat(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=1"), TimeProvider.System),
+            new LeaderGate(new LeadershipOptions(), null, NullLogger<LeaderGate>.Instance), // a single replica always leads
             new OccurrenceTracker(TimeProvider.System),
             new CollectorStatus(),
             new CollectorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),

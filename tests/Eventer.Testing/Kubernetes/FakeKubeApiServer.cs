@@ -20,16 +20,20 @@ namespace Eventer.Testing.Kubernetes;
 /// DELETED and BOOKMARK lines, and the faults real servers produce — a resourceVersion older
 /// than the compacted history answered by an ERROR line with a <c>kind: Status</c> 410 Expired or
 /// by an HTTP 410, watches closed by the server, watches that end before their first line,
-/// silent watches and malformed lines. Tests script it and point a kubeconfig at it.
+/// silent watches and malformed lines. It also keeps coordination.k8s.io/v1 Leases (get, list,
+/// create, replace with resourceVersion optimistic concurrency) for leader election. Tests
+/// script it and point a kubeconfig at it.
 /// </summary>
 public sealed class FakeKubeApiServer : IAsyncDisposable
 {
     public const string CoreV1 = "v1";
     public const string EventsV1 = "events.k8s.io/v1";
+    public const string CoordinationV1 = "coordination.k8s.io/v1";
 
     private readonly object _lock = new();
     private readonly List<Change> _history = [];
     private readonly Dictionary<(string Api, string Uid), JsonObject> _objects = [];
+    private readonly Dictionary<(string Namespace, string Name), JsonObject> _leases = [];
     private readonly ConcurrentDictionary<Watch, byte> _watches = new();
     private readonly WebApplication _app;
     private long _resourceVersion = 1000;
@@ -67,6 +71,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         app.MapGet("/api/v1/namespaces/{ns}/events", ctx => server.ServeAsync(ctx, CoreV1, (string?)ctx.Request.RouteValues["ns"]));
         app.MapGet("/apis/events.k8s.io/v1/events", ctx => server.ServeAsync(ctx, EventsV1, null));
         app.MapGet("/apis/events.k8s.io/v1/namespaces/{ns}/events", ctx => server.ServeAsync(ctx, EventsV1, (string?)ctx.Request.RouteValues["ns"]));
+        app.MapMethods("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases", ["GET", "POST"], server.ServeLeasesAsync);
+        app.MapMethods("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}", ["GET", "PUT"], server.ServeLeasesAsync);
         await app.StartAsync();
         var address = app.Urls.Single();
         server.Address = new Uri(address);
@@ -145,6 +151,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         lock (_lock)
         {
             return _objects.Where(o => o.Key.Api == api).Select(o => o.Value.DeepClone().AsObject()).ToList();
+        }
+    }
+
+    /// <summary>A copy of the stored Lease <paramref name="ns"/>/<paramref name="name"/>, or null.</summary>
+    public JsonObject? Lease(string ns, string name)
+    {
+        lock (_lock)
+        {
+            return _leases.TryGetValue((ns, name), out var lease) ? lease.DeepClone().AsObject() : null;
         }
     }
 
@@ -243,16 +258,194 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private Task ServeAsync(HttpContext context, string api, string? ns)
     {
         Requests.Enqueue(context.Request.Path + context.Request.QueryString);
-        if (context.Request.Headers.Authorization != $"Bearer {Token}")
+        if (!IsAuthorized(context))
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.ContentType = "application/json";
-            return context.Response.WriteAsync(Status(401, "Unauthorized", "Unauthorized").ToJsonString());
+            return UnauthorizedAsync(context);
         }
 
         return context.Request.Query["watch"] is ["true" or "1"]
             ? WatchAsync(context, api, ns)
             : ListAsync(context, api, ns);
+    }
+
+    private bool IsAuthorized(HttpContext context) => context.Request.Headers.Authorization == $"Bearer {Token}";
+
+    private static Task UnauthorizedAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(Status(401, "Unauthorized", "Unauthorized").ToJsonString());
+    }
+
+    // Leases are not listed in Requests: tests count the Event lists and watches there.
+    private async Task ServeLeasesAsync(HttpContext context)
+    {
+        if (!IsAuthorized(context))
+        {
+            await UnauthorizedAsync(context);
+            return;
+        }
+
+        var ns = (string)context.Request.RouteValues["ns"]!;
+        var name = (string?)context.Request.RouteValues["name"];
+        JsonObject? body = null;
+        if (HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPut(context.Request.Method))
+        {
+            try
+            {
+                body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Answered below as a body that is not an object.
+            }
+        }
+
+        var (code, answer) = context.Request.Method switch
+        {
+            _ when HttpMethods.IsGet(context.Request.Method) && name is null => ListLeases(ns),
+            _ when HttpMethods.IsGet(context.Request.Method) => GetLease(ns, name!),
+            _ when body is null => (400, Status(400, "BadRequest", "the request body is not a JSON object")),
+            _ when HttpMethods.IsPost(context.Request.Method) => CreateLease(ns, body),
+            _ => ReplaceLease(ns, name!, body),
+        };
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(answer.ToJsonString());
+    }
+
+    private (int, JsonObject) ListLeases(string ns)
+    {
+        lock (_lock)
+        {
+            var items = _leases.Where(l => l.Key.Namespace == ns).OrderBy(l => l.Key.Name, StringComparer.Ordinal).Select(l => l.Value.DeepClone());
+            return (200, new JsonObject
+            {
+                ["kind"] = "LeaseList",
+                ["apiVersion"] = CoordinationV1,
+                ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture) },
+                ["items"] = new JsonArray(items.ToArray()),
+            });
+        }
+    }
+
+    private (int, JsonObject) GetLease(string ns, string name)
+    {
+        lock (_lock)
+        {
+            return _leases.TryGetValue((ns, name), out var lease)
+                ? (200, lease.DeepClone().AsObject())
+                : (404, LeaseStatus(404, "NotFound", name, $"leases.coordination.k8s.io \"{name}\" not found"));
+        }
+    }
+
+    private (int, JsonObject) CreateLease(string ns, JsonObject body)
+    {
+        var name = (string?)body["metadata"]?["name"];
+        if (string.IsNullOrEmpty(name))
+        {
+            return (422, LeaseStatus(422, "Invalid", "", "Lease.coordination.k8s.io \"\" is invalid: metadata.name: Required value: name or generateName is required"));
+        }
+
+        if (NamespaceMismatch(ns, body) is { } mismatch)
+        {
+            return mismatch;
+        }
+
+        lock (_lock)
+        {
+            if (_leases.ContainsKey((ns, name)))
+            {
+                return (409, LeaseStatus(409, "AlreadyExists", name, $"leases.coordination.k8s.io \"{name}\" already exists"));
+            }
+
+            return StoreLease(ns, name, body, existing: null);
+        }
+    }
+
+    private (int, JsonObject) ReplaceLease(string ns, string name, JsonObject body)
+    {
+        var bodyName = (string?)body["metadata"]?["name"];
+        if (bodyName != name)
+        {
+            return (400, Status(400, "BadRequest", $"the name of the object ({bodyName}) does not match the name on the URL ({name})"));
+        }
+
+        if (NamespaceMismatch(ns, body) is { } mismatch)
+        {
+            return mismatch;
+        }
+
+        lock (_lock)
+        {
+            if (!_leases.TryGetValue((ns, name), out var existing))
+            {
+                // A Lease, unlike most kinds, may be created by a PUT.
+                return StoreLease(ns, name, body, existing: null);
+            }
+
+            var resourceVersion = (string?)body["metadata"]?["resourceVersion"];
+            if (string.IsNullOrEmpty(resourceVersion))
+            {
+                return (422, LeaseStatus(422, "Invalid", name,
+                    $"Lease.coordination.k8s.io \"{name}\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"));
+            }
+
+            if (resourceVersion != (string?)existing["metadata"]!["resourceVersion"])
+            {
+                return (409, LeaseStatus(409, "Conflict", name,
+                    $"Operation cannot be fulfilled on leases.coordination.k8s.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again"));
+            }
+
+            return StoreLease(ns, name, body, existing);
+        }
+    }
+
+    /// <summary>Stores a Lease as the server would: its own uid, creation time and a new resourceVersion; MicroTime fields in microseconds.</summary>
+    private (int, JsonObject) StoreLease(string ns, string name, JsonObject body, JsonObject? existing)
+    {
+        var spec = body["spec"]?.DeepClone() as JsonObject ?? [];
+        foreach (var field in new[] { "acquireTime", "renewTime" })
+        {
+            if (spec[field] is JsonValue value && value.TryGetValue<string>(out var text))
+            {
+                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                {
+                    return (400, Status(400, "BadRequest", $"spec.{field}: cannot parse \"{text}\" as RFC3339 time"));
+                }
+
+                spec[field] = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+            }
+        }
+
+        var metadata = body["metadata"]!.DeepClone().AsObject();
+        metadata["name"] = name;
+        metadata["namespace"] = ns;
+        metadata["uid"] = existing?["metadata"]?["uid"]?.DeepClone() ?? Guid.NewGuid().ToString();
+        metadata["creationTimestamp"] = existing?["metadata"]?["creationTimestamp"]?.DeepClone()
+            ?? DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        metadata["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+        var lease = new JsonObject
+        {
+            ["kind"] = "Lease",
+            ["apiVersion"] = CoordinationV1,
+            ["metadata"] = metadata,
+            ["spec"] = spec,
+        };
+        _leases[(ns, name)] = lease;
+        return (existing is null ? 201 : 200, lease.DeepClone().AsObject());
+    }
+
+    private static (int, JsonObject)? NamespaceMismatch(string ns, JsonObject body) =>
+        body["metadata"]?["namespace"] is JsonValue value && (string?)value is { Length: > 0 } bodyNamespace && bodyNamespace != ns
+            ? (400, Status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request"))
+            : null;
+
+    private static JsonObject LeaseStatus(int code, string reason, string name, string message)
+    {
+        var status = Status(code, reason, message);
+        status["details"] = new JsonObject { ["name"] = name, ["group"] = "coordination.k8s.io", ["kind"] = "leases" };
+        return status;
     }
 
     private async Task ListAsync(HttpContext context, string api, string? ns)
