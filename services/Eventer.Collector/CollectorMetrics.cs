@@ -13,6 +13,7 @@ public sealed class CollectorMetrics
 
     private readonly Counter<long> _observed;
     private readonly Counter<long> _deduplicated;
+    private readonly Counter<long> _dropped;
     private readonly Counter<long> _stored;
     private readonly Counter<long> _published;
     private readonly Counter<long> _purged;
@@ -28,6 +29,7 @@ public sealed class CollectorMetrics
         var meter = meters.Create(Name);
         _observed = meter.CreateCounter<long>("eventer.collector.occurrences.observed", description: "Event lines (ADDED/MODIFIED, listed or watched) seen.");
         _deduplicated = meter.CreateCounter<long>("eventer.collector.occurrences.deduplicated", description: "Observations that were no new occurrence, by stage (memory, outbox).");
+        _dropped = meter.CreateCounter<long>("eventer.collector.occurrences.dropped", description: "Observations dropped at the source by Collector:Drop rules.");
         _stored = meter.CreateCounter<long>("eventer.collector.occurrences.stored", description: "New occurrences written to the outbox.");
         _published = meter.CreateCounter<long>("eventer.collector.occurrences.published", description: "Occurrences published to RabbitMQ and confirmed.");
         _purged = meter.CreateCounter<long>("eventer.collector.outbox.purged", description: "Sent outbox rows deleted after the retention window.");
@@ -47,6 +49,8 @@ public sealed class CollectorMetrics
     public void Observed() => _observed.Add(1);
 
     public void Deduplicated(string stage, long count = 1) => _deduplicated.Add(count, new KeyValuePair<string, object?>("stage", stage));
+
+    public void Dropped() => _dropped.Add(1);
 
     public void Stored(long count) => _stored.Add(count);
 

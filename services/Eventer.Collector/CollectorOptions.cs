@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Eventer.Collector.Mapping;
 using Eventer.Contracts;
 
 namespace Eventer.Collector;
@@ -44,6 +45,9 @@ public sealed class CollectorOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan EventTtl { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Occurrences to drop at the source, before the outbox (see <see cref="DropRule"/>).</summary>
+    public List<DropRule> Drop { get; set; } = [];
+
     /// <summary>Items per list page.</summary>
     [Range(1, 5000)]
     public int ListPageSize { get; set; } = 500;
@@ -57,6 +61,19 @@ public sealed class CollectorOptions : IValidatableObject
         if (Api is not (KubeEventApis.CoreV1 or KubeEventApis.EventsV1))
         {
             yield return new ValidationResult($"must be '{KubeEventApis.CoreV1}' or '{KubeEventApis.EventsV1}'", [nameof(Api)]);
+        }
+
+        for (var i = 0; i < Drop.Count; i++)
+        {
+            if (Drop[i].IsEmpty)
+            {
+                yield return new ValidationResult("sets no field, so it would drop every event", [$"Drop:{i}"]);
+            }
+
+            if (Drop[i].MessagePatternProblem() is { } problem)
+            {
+                yield return new ValidationResult(problem, [$"Drop:{i}:Message"]);
+            }
         }
 
         if (Namespaces.Any(string.IsNullOrWhiteSpace))

@@ -239,6 +239,12 @@ public sealed class KubeEventWatcher(
     private async Task ObserveAsync(KubeEventObserved occurrence, CancellationToken cancellationToken)
     {
         metrics.Observed();
+        if (_options.Drop.Any(rule => rule.Matches(occurrence)))
+        {
+            metrics.Dropped();
+            return;
+        }
+
         if (!tracker.IsNew(occurrence))
         {
             metrics.Deduplicated("memory");

@@ -187,6 +187,23 @@ public sealed class KubeEventWatcherTests
         Assert.All(h.Api.Requests, r => Assert.StartsWith("/apis/events.k8s.io/v1/events", r));
     }
 
+    [Fact]
+    public async Task Drop_rules_cut_matching_events_at_the_source()
+    {
+        await using var h = await WatchHarness.StartAsync(o => o.Drop = [new() { Type = "Normal", Namespace = "kube-system" }, new() { Message = "^Readiness probe" }]);
+        await h.RunAsync();
+        await h.WaitForWatchAsync();
+
+        var noise = KubeEvents.Uid(h.Api.Add(KubeEvents.CoreV1("kube-system", "coredns-1", "Pulled", "Successfully pulled image", type: "Normal")));
+        var probe = KubeEvents.Uid(h.Api.Add(KubeEvents.CoreV1("shop", "web-1", "Unhealthy", "Readiness probe failed: HTTP 503")));
+        var kept = KubeEvents.Uid(h.Api.Add(KubeEvents.CoreV1("kube-system", "coredns-2", "BackOff", "Back-off restarting failed container")));
+        await h.SeenAsync(kept);
+        await h.SettleAsync();
+
+        Assert.Equal(0, h.Sink.CountOf(noise));
+        Assert.Equal(0, h.Sink.CountOf(probe));
+    }
+
     private static Task Eventually(Func<bool> condition, string what) =>
         Eventer.Testing.Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(20), what);
 }
