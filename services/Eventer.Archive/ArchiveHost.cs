@@ -3,7 +3,6 @@ using Eventer.Archive.Persistence;
 using Eventer.ServiceDefaults;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Eventer.Archive;
 
@@ -24,9 +23,7 @@ public static class ArchiveHost
         var postgres = PostgresConnection.Read(builder.Configuration);
         builder.Services.AddDbContext<ArchiveDbContext>(o => o
             .UseNpgsql(postgres, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", ArchiveDbContext.Schema))
-            // A duplicate insert is the normal answer to a redelivery, and the first migration probes a
-            // missing history table: neither is an error worth a log line. Real failures still throw.
-            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug))));
+            .LogFailedCommandsAtDebug());
         builder.Services.AddHealthChecks().AddDbContextCheck<ArchiveDbContext>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.AddMigrationAtStart<ArchiveDbContext>();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -47,7 +47,7 @@ public static class CollectorHost
     {
         var postgres = PostgresConnection.Read(builder.Configuration);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
-        builder.Services.AddDbContext<CollectorDbContext>(o => o.UseNpgsql(postgres, CollectorDatabase.ConfigureNpgsql));
+        builder.Services.AddDbContext<CollectorDbContext>(o => o.UseNpgsql(postgres, CollectorDatabase.ConfigureNpgsql).LogFailedCommandsAtDebug());
         builder.Services.AddHealthChecks().AddDbContextCheck<CollectorDbContext>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.AddMigrationAtStart<CollectorDbContext>();
     }

@@ -32,9 +32,17 @@ public sealed class DatabaseMigrator<TContext>(IServiceScopeFactory scopes, ILog
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-/// <summary>Registration of <see cref="DatabaseMigrator{TContext}"/>.</summary>
+/// <summary>Registration of <see cref="DatabaseMigrator{TContext}"/>, and EF Core settings every service shares.</summary>
 public static class DatabaseMigratorExtensions
 {
+    /// <summary>
+    /// Logs failed commands at Debug instead of Error: the first migration probes a history table
+    /// that does not exist yet, and the archive's duplicate insert is the normal answer to a
+    /// redelivery. Neither is worth an error line; real failures still throw and are logged there.
+    /// </summary>
+    public static DbContextOptionsBuilder LogFailedCommandsAtDebug(this DbContextOptionsBuilder options) =>
+        options.ConfigureWarnings(w => w.Log((Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug)));
+
     /// <summary>
     /// Migrates <typeparamref name="TContext"/> at start. Register it before the bus and any
     /// background service that uses the database: hosted services start in registration order.

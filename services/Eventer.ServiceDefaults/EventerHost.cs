@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.ServiceDefaults;
@@ -21,6 +22,10 @@ public static class EventerHost
         try
         {
             await using var app = build();
+
+            // Validate options before the host starts, so a bad setting is reported once, here,
+            // and not first as the host's "failed to start" error with the whole stack.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             return 0;
         }

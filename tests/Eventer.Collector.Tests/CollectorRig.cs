@@ -87,6 +87,12 @@ internal sealed class CollectorRig : IAsyncDisposable
         await app.DisposeAsync();
     }
 
+    /// <summary>Adds <paramref name="count"/> Warning events about pods named after <paramref name="prefix"/>; returns their uids.</summary>
+    public List<string> AddEvents(string prefix, int count) =>
+        Enumerable.Range(0, count)
+            .Select(i => KubeEvents.Uid(Api.Add(KubeEvents.CoreV1("shop", $"{prefix}-{i}", "BackOff", $"Back-off {prefix} {i}"))))
+            .ToList();
+
     /// <summary>Outbox rows not yet published.</summary>
     public async Task<long> UnsentAsync()
     {

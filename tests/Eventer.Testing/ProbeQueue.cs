@@ -66,9 +66,10 @@ public sealed class ProbeQueue : IAsyncDisposable
             {
                 await PollAsync();
             }
-            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
+            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException
+                or RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
             {
-                return false; // the broker is being restarted
+                return false; // the broker is being restarted, or has not recovered the durable queue yet
             }
 
             return condition(_received);
@@ -77,6 +78,22 @@ public sealed class ProbeQueue : IAsyncDisposable
     /// <summary>Waits for one occurrence of an event.</summary>
     public Task WaitForAsync(string eventUid, int occurrence = 1, TimeSpan? timeout = null) =>
         WaitForAsync(r => r.Any(o => o.EventUid == eventUid && o.Occurrence == occurrence), $"occurrence {occurrence} of {eventUid} at the probe queue", timeout);
+
+    /// <summary>True once the broker has the probe queue (after a restart it recovers durable queues a little later).</summary>
+    public async Task<bool> ExistsAsync()
+    {
+        try
+        {
+            await using var connection = await new ConnectionFactory { Uri = new Uri(_amqpUri) }.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.QueueDeclarePassiveAsync(_queue);
+            return true;
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Occurrence keys received more than once.</summary>
     public IReadOnlyList<string> Doubled() =>

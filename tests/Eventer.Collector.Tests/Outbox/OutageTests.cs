@@ -17,11 +17,11 @@ public sealed class OutageTests
         await using var rig = await CollectorRig.CreateAsync();
         await using var proxy = await TcpProxy.StartForAmqpAsync(rig.RabbitMq);
         await rig.StartCollectorAsync(rabbitMq: proxy.RouteAmqp(rig.RabbitMq));
-        var before = AddEvents(rig, "before", 10);
+        var before = rig.AddEvents("before", 10);
         await rig.Probe.WaitForAsync(r => r.Count == 10, "the first ten published");
 
         proxy.Cut();
-        var during = AddEvents(rig, "during", 30);
+        var during = rig.AddEvents("during", 30);
         rig.Api.Modify(before[0], KubeEvents.Repeat);
         await Eventually.HoldsAsync(async () => await rig.UnsentAsync() == 31, TimeSpan.FromSeconds(30), "31 rows waiting in the outbox");
         proxy.Restore();
@@ -45,12 +45,12 @@ public sealed class OutageTests
         }, postgres: proxy.RoutePostgres(rig.Postgres));
         using var observed = new MetricCollector<long>(collector.Services.GetRequiredService<IMeterFactory>(),
             CollectorMetrics.Name, "eventer.collector.occurrences.observed");
-        AddEvents(rig, "before", 10);
+        rig.AddEvents("before", 10);
         await rig.Probe.WaitForAsync(r => r.Count == 10, "the first ten published");
 
         proxy.Cut();
         var baseline = observed.GetMeasurementSnapshot().EvaluateAsCounter();
-        var during = AddEvents(rig, "during", 100);
+        var during = rig.AddEvents("during", 100);
 
         // The watch stops reading once the buffer is full: at most the buffer, the batch being
         // retried and the one occurrence waiting to enter the buffer are held in memory.
@@ -67,9 +67,4 @@ public sealed class OutageTests
         await rig.SettleAsync();
         Assert.Empty(rig.Probe.Doubled());
     }
-
-    private static List<string> AddEvents(CollectorRig rig, string prefix, int count) =>
-        Enumerable.Range(0, count)
-            .Select(i => KubeEvents.Uid(rig.Api.Add(KubeEvents.CoreV1("shop", $"{prefix}-{i}", "BackOff", $"Back-off {prefix} {i}"))))
-            .ToList();
 }

@@ -1,6 +1,7 @@
 using Eventer.Testing;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Kubernetes;
+using Eventer.Testing.Network;
 
 namespace Eventer.Collector.Tests.Outbox;
 
@@ -15,15 +16,23 @@ public sealed class ServerRestartTests
     {
         await using var broker = await RabbitMqServer.StartDedicatedAsync();
         await using var rig = await CollectorRig.CreateAsync(rabbitMq: await broker.CreateVirtualHostAsync("collector"));
-        await rig.StartCollectorAsync();
-        var before = AddEvents(rig, "before", 10);
+
+        // The collector reaches the broker through a proxy only so that, after the restart, it is
+        // let back in once the broker has recovered the probe's durable queue and binding: what it
+        // publishes before that would be routed nowhere, and the probe could not count it.
+        await using var gate = await TcpProxy.StartForAmqpAsync(rig.RabbitMq);
+        await rig.StartCollectorAsync(rabbitMq: gate.RouteAmqp(rig.RabbitMq));
+        var before = rig.AddEvents("before", 10);
         await rig.Probe.WaitForAsync(r => r.Count == 10, "the first ten published");
 
+        gate.Cut();
         await broker.StopAsync();
-        var during = AddEvents(rig, "during", 30);
+        var during = rig.AddEvents("during", 30);
         rig.Api.Modify(before[0], KubeEvents.Repeat);
         await Eventually.HoldsAsync(async () => await rig.UnsentAsync() == 31, Slow, "31 rows waiting while the broker is down");
         await broker.StartAsync();
+        await Eventually.HoldsAsync(rig.Probe.ExistsAsync, Slow, "the probe queue recovered");
+        gate.Restore();
 
         await rig.Probe.WaitForAsync(r => during.All(uid => r.Any(o => o.EventUid == uid)) && r.Any(o => o.EventUid == before[0] && o.Occurrence == 2),
             "everything observed while the broker was down", Slow);
@@ -38,11 +47,11 @@ public sealed class ServerRestartTests
         await using var database = await PostgresServer.StartDedicatedAsync();
         await using var rig = await CollectorRig.CreateAsync(postgres: await database.CreateDatabaseAsync("collector"));
         var collector = await rig.StartCollectorAsync();
-        AddEvents(rig, "before", 10);
+        rig.AddEvents("before", 10);
         await rig.Probe.WaitForAsync(r => r.Count == 10, "the first ten published");
 
         await database.StopAsync();
-        var during = AddEvents(rig, "during", 30);
+        var during = rig.AddEvents("during", 30);
         await Eventually.HoldsAsync(async () => !await IsReadyAsync(collector), Slow, "readiness to report the outbox failing");
         await database.StartAsync();
 
@@ -58,9 +67,4 @@ public sealed class ServerRestartTests
         using var response = await http.GetAsync(new Uri(app.Address(), "/health/ready"));
         return response.IsSuccessStatusCode;
     }
-
-    private static List<string> AddEvents(CollectorRig rig, string prefix, int count) =>
-        Enumerable.Range(0, count)
-            .Select(i => KubeEvents.Uid(rig.Api.Add(KubeEvents.CoreV1("shop", $"{prefix}-{i}", "BackOff", $"Back-off {prefix} {i}"))))
-            .ToList();
 }

@@ -33,6 +33,10 @@ public sealed class DedicatedRabbitMqTests
 
         await broker.StartAsync();
 
+        // After a crash the broker may accept connections before it has recovered the durable
+        // queue; publishing (mandatory) before that would be refused with NO_ROUTE.
+        await Eventually.HoldsAsync(async () => await broker.GetQueueAsync(vhost, "durable") is not null, Deadline,
+            "the durable queue recovered after the kill");
         await using (var afterKill = await factory.CreateConnectionAsync())
         {
             await PublishPersistentAsync(afterKill, "before the stop");
