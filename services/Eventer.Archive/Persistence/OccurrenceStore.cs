@@ -28,6 +28,10 @@ public sealed class OccurrenceStore(ArchiveDbContext db, TimeProvider clock)
         }
     }
 
+    /// <summary>When the occurrence happened, by the most precise time the event carries.</summary>
+    public static DateTimeOffset OccurredAt(KubeEventObserved m) =>
+        m.Series?.LastObservedTime ?? m.LastTimestamp ?? m.EventTime ?? m.ObservedAt;
+
     private static StoredOccurrence ToRow(KubeEventObserved m, DateTimeOffset storedAt)
     {
         var key = OccurrenceKey.For(m);
@@ -66,6 +70,7 @@ public sealed class OccurrenceStore(ArchiveDbContext db, TimeProvider clock)
             Labels = JsonSerializer.Serialize(m.Labels),
             Annotations = JsonSerializer.Serialize(m.Annotations),
             SourceApi = m.SourceApi,
+            OccurredAt = OccurredAt(m),
             ObservedAt = m.ObservedAt,
             StoredAt = storedAt,
         };

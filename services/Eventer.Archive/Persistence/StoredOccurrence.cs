@@ -44,6 +44,12 @@ public sealed class StoredOccurrence
     public required string Annotations { get; init; }
 
     public required string SourceApi { get; init; }
+
+    /// <summary>
+    /// When this occurrence happened: <c>series.lastObservedTime ?? lastTimestamp ?? eventTime ?? observedAt</c>.
+    /// Queries sort and filter by it, and retention ages rows by it.
+    /// </summary>
+    public DateTimeOffset OccurredAt { get; init; }
     public DateTimeOffset ObservedAt { get; init; }
     public DateTimeOffset StoredAt { get; init; }
 }

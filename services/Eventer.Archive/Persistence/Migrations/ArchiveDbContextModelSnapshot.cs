@@ -133,6 +133,10 @@ namespace Eventer.Archive.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("observed_at");
 
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
                     b.Property<int>("Occurrence")
                         .HasColumnType("integer")
                         .HasColumnName("occurrence");
@@ -190,9 +194,16 @@ namespace Eventer.Archive.Persistence.Migrations
 
                     b.HasKey("OccurrenceKey");
 
-                    b.HasIndex("LastTimestamp");
-
                     b.HasIndex("Cluster", "EventUid");
+
+                    b.HasIndex("EventNamespace", "OccurredAt");
+
+                    b.HasIndex("InvolvedKind", "InvolvedName");
+
+                    b.HasIndex("OccurredAt", "OccurrenceKey")
+                        .IsDescending();
+
+                    b.HasIndex("Reason", "OccurredAt");
 
                     b.ToTable("occurrences", "archive");
                 });
