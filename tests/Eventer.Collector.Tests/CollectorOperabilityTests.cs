@@ -3,7 +3,12 @@ using Eventer.Testing.Kubernetes;
 
 namespace Eventer.Collector.Tests;
 
+/// <summary>
+/// Runs alone: the OpenTelemetry exporter aggregates every same-named meter in the process, so
+/// collectors of tests running alongside would add to the counters read here.
+/// </summary>
 [Trait("Category", "Integration")]
+[Collection(nameof(AloneCollection))]
 public sealed class CollectorOperabilityTests
 {
     private static readonly HttpClient Http = new();
@@ -45,3 +50,6 @@ public sealed class CollectorOperabilityTests
             .Select(line => line[(line.LastIndexOf(' ') + 1)..].Trim())
             .FirstOrDefault();
 }
+
+[CollectionDefinition(nameof(AloneCollection), DisableParallelization = true)]
+public sealed class AloneCollection;
