@@ -30,6 +30,7 @@ public static class ArchiveHost
         builder.Services.AddSingleton<ArchiveMetrics>();
         builder.Services.AddScoped<OccurrenceStore>();
 
+        builder.Services.AddValidatedOptions<ArchiveBatchOptions>(ArchiveBatchOptions.Section);
         builder.AddEventerBus(Queue, bus => bus.AddConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>());
 
         var app = builder.Build();

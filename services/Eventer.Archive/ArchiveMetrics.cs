@@ -9,15 +9,29 @@ public sealed class ArchiveMetrics
 
     private readonly Counter<long> _stored;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _rejected;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _writeLatency;
 
     public ArchiveMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(Name);
         _stored = meter.CreateCounter<long>("eventer.archive.occurrences.stored", description: "Occurrences written.");
         _duplicates = meter.CreateCounter<long>("eventer.archive.occurrences.duplicates", description: "Redelivered occurrences skipped because they were already stored.");
+        _rejected = meter.CreateCounter<long>("eventer.archive.occurrences.rejected", description: "Messages that can never be stored, set aside in the error queue.");
+        _batchSize = meter.CreateHistogram<int>("eventer.archive.batch.size", description: "Messages per written batch.");
+        _writeLatency = meter.CreateHistogram<double>("eventer.archive.batch.write_duration", unit: "s", description: "Time to write one batch.");
     }
 
-    public void Stored() => _stored.Add(1);
+    public void Stored(long count) => _stored.Add(count);
 
-    public void DuplicateSkipped() => _duplicates.Add(1);
+    public void DuplicatesSkipped(long count) => _duplicates.Add(count);
+
+    public void Rejected() => _rejected.Add(1);
+
+    public void BatchWritten(int size, TimeSpan duration)
+    {
+        _batchSize.Record(size);
+        _writeLatency.Record(duration.TotalSeconds);
+    }
 }

@@ -1,39 +1,103 @@
+using System.Diagnostics;
 using Eventer.Archive.Persistence;
 using Eventer.Contracts;
-using Eventer.ServiceDefaults;
 using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Eventer.Archive.Consumers;
 
-/// <summary>Archives each occurrence once, however often RabbitMQ delivers it.</summary>
+/// <summary>
+/// Archives occurrences a batch at a time, in one statement, once each however often RabbitMQ
+/// delivers them. A message that can never be stored goes to <c>archive_error</c> alone, with its
+/// reason; the rest of its batch is stored.
+/// </summary>
 public sealed class KubeEventObservedConsumer(OccurrenceStore store, ArchiveMetrics metrics, ILogger<KubeEventObservedConsumer> logger)
-    : IConsumer<KubeEventObserved>
+    : IConsumer<Batch<KubeEventObserved>>
 {
-    public async Task Consume(ConsumeContext<KubeEventObserved> context)
+    public async Task Consume(ConsumeContext<Batch<KubeEventObserved>> context)
     {
-        var message = context.Message;
-        if (string.IsNullOrEmpty(message.Cluster) || string.IsNullOrEmpty(message.EventUid) || message.Occurrence < 1)
+        var storable = new List<ConsumeContext<KubeEventObserved>>(context.Message.Length);
+        foreach (var item in context.Message)
         {
-            throw new UnprocessableMessageException("KubeEventObserved without cluster, event uid or a positive occurrence has no occurrence key");
+            if (string.IsNullOrEmpty(item.Message.Cluster) || string.IsNullOrEmpty(item.Message.EventUid) || item.Message.Occurrence < 1)
+            {
+                await RejectAsync(context, item, "KubeEventObserved without cluster, event uid or a positive occurrence has no occurrence key");
+            }
+            else
+            {
+                storable.Add(item);
+            }
         }
 
-        if (await store.StoreAsync(message, context.CancellationToken))
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            metrics.Stored();
+            Count(await store.StoreBatchAsync([.. storable.Select(i => i.Message)], context.CancellationToken), storable.Count);
         }
-        else
+        catch (PostgresException ex) when (IsUnstorable(ex))
         {
-            metrics.DuplicateSkipped();
-            logger.LogDebug("Occurrence {Occurrence} of {EventUid} in {Namespace} was already archived", message.Occurrence, message.EventUid, message.EventNamespace);
+            // One bad row fails the whole statement: write them one by one, so only it is set aside.
+            foreach (var item in storable)
+            {
+                try
+                {
+                    Count(await store.StoreBatchAsync([item.Message], context.CancellationToken), 1);
+                }
+                catch (PostgresException single) when (IsUnstorable(single))
+                {
+                    await RejectAsync(context, item, $"cannot be stored: {single.SqlState} {single.MessageText}");
+                }
+            }
         }
+
+        metrics.BatchWritten(context.Message.Length, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>A data exception (class 22) or an integrity violation (class 23): the row itself is wrong, retrying will not help.</summary>
+    private static bool IsUnstorable(PostgresException ex) => ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal);
+
+    private void Count(IReadOnlySet<string> inserted, int written)
+    {
+        metrics.Stored(inserted.Count);
+        metrics.DuplicatesSkipped(written - inserted.Count);
+    }
+
+    /// <summary>Moves one message of the batch to <c>&lt;queue&gt;_error</c> with its reason, as MassTransit does for a fault.</summary>
+    private async Task RejectAsync(ConsumeContext context, ConsumeContext<KubeEventObserved> item, string reason)
+    {
+        var queue = context.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
+        var errors = await context.GetSendEndpoint(new Uri($"queue:{queue}_error"));
+        await errors.Send(item.Message, send =>
+        {
+            send.MessageId = item.MessageId;
+            send.Headers.Set("MT-Reason", "fault");
+            send.Headers.Set("MT-Fault-Message", reason);
+            send.Headers.Set("MT-Fault-InputAddress", context.ReceiveContext.InputAddress.ToString());
+            send.Headers.Set("MT-Fault-Timestamp", DateTimeOffset.UtcNow.ToString("O"));
+        }, context.CancellationToken);
+        metrics.Rejected();
+        logger.LogWarning("Occurrence {Occurrence} of {EventUid} in {Namespace} set aside in {Queue}: {Reason}",
+            item.Message.Occurrence, item.Message.EventUid, item.Message.EventNamespace, $"{queue}_error", reason);
     }
 }
 
-/// <summary>How the archive consumes: retry and kill switch come from the bus defaults.</summary>
-public sealed class KubeEventObservedConsumerDefinition : ConsumerDefinition<KubeEventObservedConsumer>
+/// <summary>How the archive consumes: batches from <see cref="ArchiveBatchOptions"/>; retry and kill switch come from the bus defaults.</summary>
+public sealed class KubeEventObservedConsumerDefinition(IOptions<ArchiveBatchOptions> options) : ConsumerDefinition<KubeEventObservedConsumer>
 {
-    public KubeEventObservedConsumerDefinition()
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<KubeEventObservedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        ConcurrentMessageLimit = 16;
+        var batch = options.Value;
+        consumerConfigurator.Options<BatchOptions>(b => b
+            .SetMessageLimit(batch.MessageLimit)
+            .SetTimeLimit(batch.TimeLimit)
+            .SetConcurrencyLimit(batch.ConcurrencyLimit));
+
+        // A batch can only fill when the broker hands over that many messages at once.
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.PrefetchCount = Math.Max(rabbit.PrefetchCount, batch.MessageLimit * batch.ConcurrencyLimit);
+        }
     }
 }

@@ -5,28 +5,72 @@ using Npgsql;
 
 namespace Eventer.Archive.Persistence;
 
-/// <summary>Writes occurrences idempotently: the occurrence key is the primary key, so a redelivery adds nothing.</summary>
+/// <summary>
+/// Writes occurrences idempotently and in one round trip per batch: the rows travel as one JSON
+/// array that PostgreSQL expands (<c>jsonb_to_recordset</c>), and <c>ON CONFLICT DO NOTHING</c> on
+/// the occurrence key makes a redelivery or a replay add nothing.
+/// </summary>
 public sealed class OccurrenceStore(ArchiveDbContext db, TimeProvider clock)
 {
-    /// <summary>Stores <paramref name="message"/>; false when its occurrence was already stored.</summary>
-    public async Task<bool> StoreAsync(KubeEventObserved message, CancellationToken cancellationToken)
+    private static readonly JsonSerializerOptions RowJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    // Column and SQL type of every field of StoredOccurrence, in one place; the JSON rows carry the
+    // same snake_case names. JSON-valued fields travel as text and become jsonb in the INSERT.
+    private static readonly (string Column, string Type)[] Columns =
+    [
+        ("occurrence_key", "text"), ("message_id", "uuid"), ("cluster", "text"), ("event_uid", "text"),
+        ("event_namespace", "text"), ("event_name", "text"), ("event_resource_version", "text"), ("occurrence", "int"),
+        ("type", "text"), ("reason", "text"), ("message", "text"), ("action", "text"),
+        ("involved_kind", "text"), ("involved_namespace", "text"), ("involved_name", "text"), ("involved_uid", "text"),
+        ("involved_api_version", "text"), ("involved_field_path", "text"), ("involved_resource_version", "text"), ("related", "jsonb"),
+        ("source_component", "text"), ("source_host", "text"), ("reporting_controller", "text"), ("reporting_instance", "text"),
+        ("first_timestamp", "timestamptz"), ("last_timestamp", "timestamptz"), ("event_time", "timestamptz"), ("count", "int"),
+        ("series_count", "int"), ("series_last_observed_time", "timestamptz"), ("labels", "jsonb"), ("annotations", "jsonb"),
+        ("source_api", "text"), ("observed_at", "timestamptz"), ("stored_at", "timestamptz"), ("occurred_at", "timestamptz"),
+    ];
+
+    private static readonly string InsertSql = $"""
+        INSERT INTO {ArchiveDbContext.Schema}.occurrences ({string.Join(", ", Columns.Select(c => c.Column))})
+        SELECT {string.Join(", ", Columns.Select(c => c.Type == "jsonb" ? $"{c.Column}::jsonb" : c.Column))}
+        FROM jsonb_to_recordset(@rows) AS r({string.Join(", ", Columns.Select(c => $"{c.Column} {(c.Type == "jsonb" ? "text" : c.Type)}"))})
+        ON CONFLICT (occurrence_key) DO NOTHING
+        RETURNING occurrence_key
+        """;
+
+    /// <summary>Stores a batch in one statement; returns the keys that were new (the others were stored before).</summary>
+    public async Task<IReadOnlySet<string>> StoreBatchAsync(IReadOnlyList<KubeEventObserved> messages, CancellationToken cancellationToken)
     {
-        db.Occurrences.Add(ToRow(message, clock.GetUtcNow()));
+        var inserted = new HashSet<string>();
+        if (messages.Count == 0)
+        {
+            return inserted;
+        }
+
+        var now = clock.GetUtcNow();
+        var rows = JsonSerializer.Serialize(messages.Select(m => ToRow(m, now)), RowJson);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            return false;
+            await using var command = new NpgsqlCommand(InsertSql, connection);
+            command.Parameters.Add(new NpgsqlParameter("rows", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = rows });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                inserted.Add(reader.GetString(0));
+            }
         }
         finally
         {
-            // Each write stands alone: nothing stays tracked to collide with the next one.
-            db.ChangeTracker.Clear();
+            await db.Database.CloseConnectionAsync();
         }
+
+        return inserted;
     }
+
+    /// <summary>Stores <paramref name="message"/>; false when its occurrence was already stored.</summary>
+    public async Task<bool> StoreAsync(KubeEventObserved message, CancellationToken cancellationToken) =>
+        (await StoreBatchAsync([message], cancellationToken)).Count == 1;
 
     /// <summary>When the occurrence happened, by the most precise time the event carries.</summary>
     public static DateTimeOffset OccurredAt(KubeEventObserved m) =>
