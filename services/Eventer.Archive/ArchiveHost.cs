@@ -29,6 +29,8 @@ public static class ArchiveHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ArchiveMetrics>();
         builder.Services.AddScoped<OccurrenceStore>();
+        builder.Services.AddValidatedOptions<RetentionOptions>(RetentionOptions.Section);
+        builder.Services.AddHostedService<RetentionJob>();
 
         builder.Services.AddValidatedOptions<ArchiveBatchOptions>(ArchiveBatchOptions.Section);
         builder.AddEventerBus(Queue, bus => bus.AddConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>());

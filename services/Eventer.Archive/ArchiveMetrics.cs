@@ -10,6 +10,7 @@ public sealed class ArchiveMetrics
     private readonly Counter<long> _stored;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _deleted;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _writeLatency;
 
@@ -19,6 +20,7 @@ public sealed class ArchiveMetrics
         _stored = meter.CreateCounter<long>("eventer.archive.occurrences.stored", description: "Occurrences written.");
         _duplicates = meter.CreateCounter<long>("eventer.archive.occurrences.duplicates", description: "Redelivered occurrences skipped because they were already stored.");
         _rejected = meter.CreateCounter<long>("eventer.archive.occurrences.rejected", description: "Messages that can never be stored, set aside in the error queue.");
+        _deleted = meter.CreateCounter<long>("eventer.archive.retention.deleted", description: "Occurrences deleted by retention.");
         _batchSize = meter.CreateHistogram<int>("eventer.archive.batch.size", description: "Messages per written batch.");
         _writeLatency = meter.CreateHistogram<double>("eventer.archive.batch.write_duration", unit: "s", description: "Time to write one batch.");
     }
@@ -28,6 +30,8 @@ public sealed class ArchiveMetrics
     public void DuplicatesSkipped(long count) => _duplicates.Add(count);
 
     public void Rejected() => _rejected.Add(1);
+
+    public void Deleted(long count) => _deleted.Add(count);
 
     public void BatchWritten(int size, TimeSpan duration)
     {

@@ -31,17 +31,23 @@ internal sealed class ArchiveTestHost : IAsyncDisposable
 
     public MetricCollector<long> Duplicates { get; }
 
-    public static async Task<ArchiveTestHost> StartAsync()
+    public static async Task<ArchiveTestHost> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var rabbitMq = await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("archive");
         var postgres = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("archive");
-        var app = ArchiveHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["ConnectionStrings:rabbitmq"] = rabbitMq,
             ["ConnectionStrings:postgres"] = postgres,
             ["Bus:RetryLimit"] = "1",
             ["Bus:RetryInterval"] = "00:00:00.100",
-        }));
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+
+        var app = ArchiveHost.Build([], b => b.UseTestSettings(all));
         var host = new ArchiveTestHost(app, rabbitMq, postgres);
         await app.StartAsync();
         await app.WaitUntilReadyAsync();
