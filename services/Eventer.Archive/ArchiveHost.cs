@@ -1,3 +1,4 @@
+using Eventer.Archive.Api;
 using Eventer.Archive.Consumers;
 using Eventer.Archive.Persistence;
 using Eventer.ServiceDefaults;
@@ -31,12 +32,14 @@ public static class ArchiveHost
         builder.Services.AddScoped<OccurrenceStore>();
         builder.Services.AddValidatedOptions<RetentionOptions>(RetentionOptions.Section);
         builder.Services.AddHostedService<RetentionJob>();
+        builder.Services.AddValidatedOptions<ArchiveApiOptions>(ArchiveApiOptions.Section);
 
         builder.Services.AddValidatedOptions<ArchiveBatchOptions>(ArchiveBatchOptions.Section);
         builder.AddEventerBus(Queue, bus => bus.AddConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>());
 
         var app = builder.Build();
         app.MapServiceDefaults();
+        app.MapArchiveApi();
         return app;
     }
 }
