@@ -15,6 +15,10 @@ public sealed class ArchiveBatchOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Longest pause between attempts to write a batch while PostgreSQL is unreachable.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan MaxDatabaseRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Batches written at the same time.</summary>
     [Range(1, 16)]
     public int ConcurrencyLimit { get; set; } = 2;

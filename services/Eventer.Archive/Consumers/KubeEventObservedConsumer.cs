@@ -17,6 +17,19 @@ public sealed class KubeEventObservedConsumer(OccurrenceStore store, ArchiveMetr
 {
     public async Task Consume(ConsumeContext<Batch<KubeEventObserved>> context)
     {
+        try
+        {
+            await StoreAsync(context);
+        }
+        catch (Exception ex) when (DatabaseUnavailableException.Recognizes(ex))
+        {
+            metrics.WriteFailed("database_unavailable");
+            throw new DatabaseUnavailableException(ex);
+        }
+    }
+
+    private async Task StoreAsync(ConsumeContext<Batch<KubeEventObserved>> context)
+    {
         var storable = new List<ConsumeContext<KubeEventObserved>>(context.Message.Length);
         foreach (var item in context.Message)
         {
@@ -89,6 +102,15 @@ public sealed class KubeEventObservedConsumerDefinition(IOptions<ArchiveBatchOpt
         IConsumerConfigurator<KubeEventObservedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         var batch = options.Value;
+
+        // PostgreSQL away is no reason to give messages up: the batch is retried, unacknowledged
+        // (so it stays the broker's), until the database is back or the service stops — never
+        // into archive_error. Readiness shows the database down meanwhile.
+        consumerConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<DatabaseUnavailableException>();
+            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), batch.MaxDatabaseRetryInterval, TimeSpan.FromMilliseconds(500));
+        });
         consumerConfigurator.Options<BatchOptions>(b => b
             .SetMessageLimit(batch.MessageLimit)
             .SetTimeLimit(batch.TimeLimit)

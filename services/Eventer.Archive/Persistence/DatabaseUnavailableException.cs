@@ -1,0 +1,23 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Eventer.Archive.Persistence;
+
+/// <summary>PostgreSQL cannot be reached or is shutting down: the write may succeed later, unchanged.</summary>
+public sealed class DatabaseUnavailableException(Exception inner)
+    : Exception($"PostgreSQL is unavailable: {inner.GetBaseException().Message}", inner)
+{
+    /// <summary>
+    /// Connection failures and the server's own "not now" answers (class 08 connection exception,
+    /// 57P admin shutdown / cannot connect now, 53 insufficient resources) — not a bad row.
+    /// </summary>
+    public static bool Recognizes(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)
+            || pg.SqlState.StartsWith("53", StringComparison.Ordinal),
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or IOException or TimeoutException,
+        InvalidOperationException { InnerException: { } inner } => Recognizes(inner),
+        _ => false,
+    };
+}

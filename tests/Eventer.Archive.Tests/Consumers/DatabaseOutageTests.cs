@@ -1,0 +1,83 @@
+using Eventer.Contracts;
+using Eventer.Testing;
+using Eventer.Testing.Fixtures;
+using Eventer.Testing.Network;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Npgsql;
+using System.Diagnostics.Metrics;
+
+namespace Eventer.Archive.Tests.Consumers;
+
+/// <summary>PostgreSQL gone mid-stream: messages wait in RabbitMQ, none lands in archive_error, all are stored once it is back.</summary>
+[Trait("Category", "Fault")]
+public sealed class DatabaseOutageTests
+{
+    private static readonly TimeSpan Slow = TimeSpan.FromMinutes(2);
+    private static readonly HttpClient Http = new();
+
+    [Fact]
+    public async Task Through_a_cut_connection()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("archive");
+        await using var proxy = await TcpProxy.StartForPostgresAsync(database);
+        await RunOutageAsync(database, proxy.RoutePostgres(database), cut: () => { proxy.Cut(); return Task.CompletedTask; },
+            restore: () => { proxy.Restore(); return Task.CompletedTask; });
+    }
+
+    [Fact]
+    public async Task With_the_server_really_stopped_and_started()
+    {
+        await using var server = await PostgresServer.StartDedicatedAsync();
+        var database = await server.CreateDatabaseAsync("archive");
+        await RunOutageAsync(database, database, cut: server.StopAsync, restore: server.StartAsync);
+    }
+
+    private static async Task RunOutageAsync(string database, string archiveDatabase, Func<Task> cut, Func<Task> restore)
+    {
+        await using var archive = await ArchiveTestHost.StartAsync(new()
+        {
+            ["ConnectionStrings:postgres"] = archiveDatabase,
+            ["Archive:Batch:MaxDatabaseRetryInterval"] = "00:00:00.500",
+
+            // The kill switch also keeps messages queued once it trips; kept out of reach here so the
+            // test shows the consumer's own answer to an unreachable database: wait, never give up.
+            ["Bus:KillSwitchActivationThreshold"] = "100000",
+        });
+        using var failures = new MetricCollector<long>(archive.App.Services.GetRequiredService<IMeterFactory>(), ArchiveMetrics.Name, "eventer.archive.write.failures");
+        var bus = archive.App.Services.GetRequiredService<IBus>();
+        var before = Enumerable.Range(0, 10).Select(_ => ArchiveSamples.Seed()).ToList();
+        await PublishAsync(bus, before);
+        await Eventually.HoldsAsync(async () => await CountAsync(database) == 10, Slow, "the first ten stored");
+
+        await cut();
+        var during = Enumerable.Range(0, 30).Select(_ => ArchiveSamples.Seed()).ToList();
+        await PublishAsync(bus, during);
+        await Eventually.HoldsAsync(async () => !(await Http.GetAsync(new Uri(archive.App.Address(), "/health/ready"))).IsSuccessStatusCode,
+            Slow, "readiness to report the database down");
+        await Eventually.HoldsAsync(() => failures.GetMeasurementSnapshot().EvaluateAsCounter() >= 3, Slow, "the batch to have failed and been retried");
+        await restore();
+
+        await Eventually.HoldsAsync(async () => await CountAsync(database) == 40, Slow, "all forty stored once the database is back");
+        Assert.Empty(await RabbitMqServer.DrainAsync(archive.RabbitMq, "archive_error"));
+        await archive.App.WaitUntilReadyAsync(Slow);
+    }
+
+    private static Task PublishAsync(IBus bus, IEnumerable<KubeEventObserved> messages) =>
+        Task.WhenAll(messages.Select(m => bus.Publish(m, c => c.MessageId = OccurrenceKey.MessageIdFor(m))));
+
+    private static async Task<long> CountAsync(string database)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            return (long)(await new NpgsqlCommand("SELECT count(*) FROM archive.occurrences", connection).ExecuteScalarAsync())!;
+        }
+        catch (NpgsqlException)
+        {
+            return -1; // the server is down for a moment
+        }
+    }
+}
