@@ -12,50 +12,30 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 namespace Eventer.Archive.Tests.Api;
 
 /// <summary>
-/// The real archive host, built like <see cref="ArchiveTestHost"/> (own virtual host and database)
-/// with extra settings such as the replay token, and an HTTP client pointed at it.
+/// The real archive host of <see cref="ArchiveTestHost"/> (own virtual host and database, extra
+/// settings such as the replay token) with an HTTP client pointed at it and the API tests' helpers.
 /// </summary>
 internal sealed class ApiTestHost : IAsyncDisposable
 {
-    private ApiTestHost(WebApplication app, string rabbitMq)
+    private readonly ArchiveTestHost _archive;
+
+    private ApiTestHost(ArchiveTestHost archive)
     {
-        App = app;
-        RabbitMq = rabbitMq;
-        Duplicates = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), ArchiveMetrics.Name, "eventer.archive.occurrences.duplicates");
+        _archive = archive;
+        Http = new HttpClient { BaseAddress = archive.App.Address(), Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    public WebApplication App { get; }
+    public WebApplication App => _archive.App;
 
-    public string RabbitMq { get; }
+    public string RabbitMq => _archive.RabbitMq;
 
-    /// <summary>A client for the host's address, known once it has started.</summary>
-    public HttpClient Http { get; private set; } = null!;
+    /// <summary>A client for the host's address.</summary>
+    public HttpClient Http { get; }
 
-    public MetricCollector<long> Duplicates { get; }
+    public MetricCollector<long> Duplicates => _archive.Duplicates;
 
-    public static async Task<ApiTestHost> StartAsync(IDictionary<string, string?>? settings = null)
-    {
-        var rabbitMq = await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("archive-api");
-        var postgres = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("archive_api");
-        var all = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:rabbitmq"] = rabbitMq,
-            ["ConnectionStrings:postgres"] = postgres,
-            ["Bus:RetryLimit"] = "1",
-            ["Bus:RetryInterval"] = "00:00:00.100",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
-
-        var app = ArchiveHost.Build([], b => b.UseTestSettings(all));
-        var host = new ApiTestHost(app, rabbitMq);
-        await app.StartAsync();
-        await app.WaitUntilReadyAsync();
-        host.Http = new HttpClient { BaseAddress = app.Address(), Timeout = TimeSpan.FromSeconds(60) };
-        return host;
-    }
+    public static async Task<ApiTestHost> StartAsync(IDictionary<string, string?>? settings = null) =>
+        new(await ArchiveTestHost.StartAsync(settings is null ? null : new Dictionary<string, string?>(settings)));
 
     /// <summary>Stores occurrences through the real store, as the consumer does.</summary>
     public async Task StoreAsync(params KubeEventObserved[] messages)
@@ -104,10 +84,8 @@ internal sealed class ApiTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Http?.Dispose();
-        Duplicates.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
+        Http.Dispose();
+        await _archive.DisposeAsync();
     }
 }
 
