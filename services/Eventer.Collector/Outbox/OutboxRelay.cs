@@ -92,7 +92,10 @@ public sealed class OutboxRelay(
         var rows = await store.ReadUnsentAsync(_options.RelayBatchSize, cancellationToken);
         foreach (var row in rows)
         {
-            await PublishAsync(row, cancellationToken);
+            // Stopping (or losing leadership) ends the batch between rows, never inside a publish:
+            // a publish abandoned after the broker took it would come again with the drain.
+            cancellationToken.ThrowIfCancellationRequested();
+            await PublishAsync(row);
 
             // Marked one by one, right after its confirm: a crash can then republish at most the
             // row in flight (same MessageId, so consumers drop it), never a whole batch.
@@ -103,7 +106,7 @@ public sealed class OutboxRelay(
         return rows.Count;
     }
 
-    private async Task PublishAsync(UnsentOccurrence row, CancellationToken cancellationToken)
+    private async Task PublishAsync(UnsentOccurrence row)
     {
         var message = JsonSerializer.Deserialize<KubeEventObserved>(row.Payload)!;
         ActivityContext.TryParse(row.TraceParent, row.TraceState, out var observed);
@@ -111,13 +114,12 @@ public sealed class OutboxRelay(
         span?.SetTag("eventer.event_uid", message.EventUid);
         span?.SetTag("eventer.occurrence", message.Occurrence);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.PublishTimeout);
+        using var timeout = new CancellationTokenSource(_options.PublishTimeout);
         try
         {
             await bus.Publish(message, context => context.MessageId = row.MessageId, timeout.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             throw new TimeoutException($"RabbitMQ did not confirm a publish within {_options.PublishTimeout.TotalSeconds:0} s");
         }
