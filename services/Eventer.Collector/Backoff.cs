@@ -14,11 +14,14 @@ public sealed class Backoff(TimeSpan initial, TimeSpan max)
     public void Reset() => _attempt = 0;
 
     /// <summary>Waits <see cref="Next"/>; returns early (without throwing) when stopping.</summary>
-    public async Task PauseAsync(CancellationToken stoppingToken)
+    public Task PauseAsync(CancellationToken stoppingToken) => PauseAsync(Next(), stoppingToken);
+
+    /// <summary>Waits <paramref name="delay"/>; returns early (without throwing) when stopping.</summary>
+    public static async Task PauseAsync(TimeSpan delay, CancellationToken stoppingToken)
     {
         try
         {
-            await Task.Delay(Next(), stoppingToken);
+            await Task.Delay(delay, stoppingToken);
         }
         catch (OperationCanceledException)
         {

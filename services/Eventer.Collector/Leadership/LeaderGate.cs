@@ -163,7 +163,7 @@ public sealed class LeaderGate : BackgroundService
                 var delay = backoff.Next();
                 _logger.LogWarning("Leader election on {Lease} failed ({Error}: {Reason}); retrying in {DelayMs} ms",
                     _lock.Describe(), ex.GetType().Name, ex.Message, (int)delay.TotalMilliseconds);
-                await PauseAsync(delay, stoppingToken);
+                await Backoff.PauseAsync(delay, stoppingToken);
             }
             finally
             {
@@ -272,18 +272,6 @@ public sealed class LeaderGate : BackgroundService
         {
             _logger.LogWarning("Could not release lease {Lease} ({Error}: {Reason}); a follower takes it when it expires",
                 @lock.Describe(), ex.GetType().Name, ex.Message);
-        }
-    }
-
-    private static async Task PauseAsync(TimeSpan delay, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(delay, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: the loop condition ends the campaign.
         }
     }
 }

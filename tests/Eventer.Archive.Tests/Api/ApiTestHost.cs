@@ -1,10 +1,8 @@
-using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Eventer.Archive.Persistence;
 using Eventer.Contracts;
 using Eventer.Testing;
-using Eventer.Testing.Fixtures;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
