@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Eventer.Archive.Persistence;
 using Eventer.Contracts;
+using Eventer.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;

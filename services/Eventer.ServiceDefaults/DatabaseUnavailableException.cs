@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Eventer.Archive.Persistence;
+namespace Eventer.ServiceDefaults;
 
-/// <summary>PostgreSQL cannot be reached or is shutting down: the write may succeed later, unchanged.</summary>
+/// <summary>PostgreSQL cannot be reached or is shutting down: the write may succeed later, unchanged (a consumer retries it without giving the message up).</summary>
 public sealed class DatabaseUnavailableException(Exception inner)
     : Exception($"PostgreSQL is unavailable: {inner.GetBaseException().Message}", inner)
 {

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Eventer.Contracts;
+using Eventer.DingTalkNotifier.Delivery;
+using Eventer.DingTalkNotifier.Persistence;
+using Eventer.DingTalkNotifier.Rendering;
+using Eventer.DingTalkNotifier.Routing;
+using Eventer.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Eventer.DingTalkNotifier.Consumers;
+
+/// <summary>
+/// Routes each occurrence and writes it as pending for every robot it goes to, a batch at a time;
+/// the <see cref="AlertDispatcher"/> sends from there within each robot's budget. Writing is keyed
+/// by MessageId and robot, so a redelivered message adds nothing and never notifies twice.
+/// </summary>
+public sealed class KubeEventObservedConsumer(Router router, AlertStore store, NotifierMetrics metrics, TimeProvider clock)
+    : IConsumer<Batch<KubeEventObserved>>
+{
+    public async Task Consume(ConsumeContext<Batch<KubeEventObserved>> context)
+    {
+        var now = clock.GetUtcNow();
+        var alerts = new List<NewAlert>();
+        foreach (var item in context.Message)
+        {
+            var occurrence = item.Message;
+            var routing = router.Route(occurrence, now);
+            metrics.Routed(routing);
+            var messageId = item.MessageId ?? OccurrenceKey.MessageIdFor(occurrence);
+            alerts.AddRange(routing.Targets.Select(target => new NewAlert(
+                messageId,
+                target,
+                AlertPlanner.FoldKeyOf(occurrence),
+                AlertRenderer.LastSeenOf(occurrence),
+                occurrence,
+                Activity.Current?.Id)));
+        }
+
+        try
+        {
+            var added = await store.AddAsync(alerts, now, context.CancellationToken);
+            metrics.Duplicates(alerts.Count - added);
+        }
+        catch (Exception ex) when (DatabaseUnavailableException.Recognizes(ex))
+        {
+            throw new DatabaseUnavailableException(ex);
+        }
+    }
+}
+
+/// <summary>
+/// How the notifier consumes: batches (a burst is written in a few statements), PostgreSQL
+/// outages retried until it is back, and single-active-consumer on the queue, so of several
+/// replicas one consumes at a time.
+/// </summary>
+public sealed class KubeEventObservedConsumerDefinition : ConsumerDefinition<KubeEventObservedConsumer>
+{
+    private const int BatchLimit = 100;
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<KubeEventObservedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        consumerConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<DatabaseUnavailableException>();
+            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+        });
+        consumerConfigurator.Options<BatchOptions>(b => b
+            .SetMessageLimit(BatchLimit)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(200))
+            .SetConcurrencyLimit(1));
+
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.SingleActiveConsumer = true;
+            rabbit.PrefetchCount = Math.Max(rabbit.PrefetchCount, BatchLimit);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+namespace Eventer.DingTalkNotifier.Delivery;
+
+/// <summary>How a robot is doing, as readiness shows it.</summary>
+public enum RobotHealth
+{
+    Ok,
+
+    /// <summary>DingTalk said "too fast"; sending waits for the back-off.</summary>
+    Throttled,
+
+    /// <summary>The last attempt failed in a way that may pass (5xx, -1, timeout); retried with back-off.</summary>
+    Failing,
+
+    /// <summary>DingTalk refused the robot's settings (signature, keyword, IP, token): a person must fix them.</summary>
+    Misconfigured,
+}
+
+/// <summary>
+/// One robot's delivery state: its budget, its health and when it may be tried again, and which
+/// objects it alerted about recently (for folding repeats).
+/// </summary>
+public sealed class RobotState(string name, int messagesPerMinute)
+{
+    private static readonly TimeSpan FirstFailureBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestFailureBackoff = TimeSpan.FromMinutes(1);
+
+    private readonly object _lock = new();
+    private TimeSpan _throttleBackoff;
+    private TimeSpan _failureBackoff;
+
+    public string Name { get; } = name;
+
+    public RateBudget Budget { get; } = new(messagesPerMinute);
+
+    /// <summary>When each fold key was last alerted about; read and written by the one dispatcher.</summary>
+    public Dictionary<string, DateTimeOffset> LastAlerted { get; } = new(StringComparer.Ordinal);
+
+    public RobotHealth Health { get; private set; } = RobotHealth.Ok;
+
+    /// <summary>What DingTalk or the network said last time it went wrong (never the webhook).</summary>
+    public string? Detail { get; private set; }
+
+    public DateTimeOffset RetryAt { get; private set; } = DateTimeOffset.MinValue;
+
+    public bool MayTry(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return now >= RetryAt;
+        }
+    }
+
+    public void Succeeded()
+    {
+        lock (_lock)
+        {
+            (Health, Detail, RetryAt, _throttleBackoff, _failureBackoff) = (RobotHealth.Ok, null, DateTimeOffset.MinValue, TimeSpan.Zero, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Throttled: wait <paramref name="backoff"/>, doubling while it keeps happening, up to DingTalk's 10 minutes.</summary>
+    public void RateLimited(DateTimeOffset now, TimeSpan backoff, string detail)
+    {
+        lock (_lock)
+        {
+            _throttleBackoff = _throttleBackoff == TimeSpan.Zero ? backoff : Min(_throttleBackoff * 2, TimeSpan.FromMinutes(10));
+            (Health, Detail, RetryAt) = (RobotHealth.Throttled, detail, now + _throttleBackoff);
+        }
+    }
+
+    public void Failed(DateTimeOffset now, string detail)
+    {
+        lock (_lock)
+        {
+            _failureBackoff = _failureBackoff == TimeSpan.Zero ? FirstFailureBackoff : Min(_failureBackoff * 2, LongestFailureBackoff);
+            (Health, Detail, RetryAt) = (RobotHealth.Failing, detail, now + _failureBackoff);
+        }
+    }
+
+    /// <summary>Misconfigured: try again only after <paramref name="retryAfter"/> (the setting may be fixed at DingTalk's side, e.g. an IP list), never in a hot loop.</summary>
+    /// <returns>True when the robot was not misconfigured before (so the error is logged once).</returns>
+    public bool Misconfigured(DateTimeOffset now, TimeSpan retryAfter, string detail)
+    {
+        lock (_lock)
+        {
+            var first = Health != RobotHealth.Misconfigured;
+            (Health, Detail, RetryAt) = (RobotHealth.Misconfigured, detail, now + retryAfter);
+            return first;
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

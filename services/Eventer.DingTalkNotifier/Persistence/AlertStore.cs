@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Eventer.Contracts;
+using Eventer.DingTalkNotifier.Routing;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Eventer.DingTalkNotifier.Persistence;
+
+/// <summary>The SQL of <c>dingtalk.alerts</c>: add pending alerts once, read a robot's pending ones, mark them sent, forget old ones.</summary>
+public sealed class AlertStore(NpgsqlDataSource database)
+{
+    /// <summary>Adds the alerts not already there (by message id and robot) and returns how many were new.</summary>
+    public async Task<int> AddAsync(IReadOnlyList<NewAlert> alerts, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        if (alerts.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = database.CreateCommand("""
+            INSERT INTO dingtalk.alerts (message_id, robot, route, fold_key, last_seen, received_at, mentions, event, trace_parent)
+            SELECT m, r, ro, f, l, $6, me::jsonb, e::jsonb, t
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $7::text[], $8::text[], $9::text[])
+                 AS a(m, r, ro, f, l, me, e, t)
+            ORDER BY l
+            ON CONFLICT (message_id, robot) DO NOTHING
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.MessageId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.Target.Robot).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.Target.Route).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.FoldKey).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.LastSeen).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = receivedAt });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => JsonSerializer.Serialize(a.Target.Mentions)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => JsonSerializer.Serialize(a.Event)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The oldest <paramref name="limit"/> alerts waiting for <paramref name="robot"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<PendingAlert>> PendingAsync(string robot, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT id, message_id, robot, route, fold_key, last_seen, mentions::text, event::text, trace_parent
+            FROM dingtalk.alerts WHERE robot = $1 AND sent_at IS NULL ORDER BY id LIMIT $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = robot });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var pending = new List<PendingAlert>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            pending.Add(new PendingAlert(
+                reader.GetInt64(0),
+                reader.GetGuid(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5),
+                JsonSerializer.Deserialize<Mentions>(reader.GetString(6)) ?? Mentions.None,
+                JsonSerializer.Deserialize<KubeEventObserved>(reader.GetString(7))!,
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+
+        return pending;
+    }
+
+    /// <summary>Records that a message representing these alerts was accepted by DingTalk.</summary>
+    public async Task MarkSentAsync(IEnumerable<long> ids, string disposition, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("UPDATE dingtalk.alerts SET sent_at = $1, disposition = $2 WHERE id = ANY($3)");
+        command.Parameters.Add(new NpgsqlParameter { Value = sentAt });
+        command.Parameters.Add(new NpgsqlParameter { Value = disposition });
+        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets sent alerts older than <paramref name="cutoff"/>, a bounded batch at a time; returns how many.</summary>
+    public async Task<int> ForgetSentBeforeAsync(DateTimeOffset cutoff, int batch, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            DELETE FROM dingtalk.alerts WHERE id IN (
+                SELECT id FROM dingtalk.alerts WHERE sent_at IS NOT NULL AND sent_at < $1 LIMIT $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = cutoff });
+        command.Parameters.Add(new NpgsqlParameter { Value = batch });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>How many alerts wait, by robot.</summary>
+    public async Task<Dictionary<string, long>> PendingCountsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT robot, count(*) FROM dingtalk.alerts WHERE sent_at IS NULL GROUP BY robot");
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+}

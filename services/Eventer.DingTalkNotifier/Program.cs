@@ -1,0 +1,4 @@
+using Eventer.DingTalkNotifier;
+using Eventer.ServiceDefaults;
+
+return await EventerHost.RunAsync(NotifierHost.ServiceName, () => NotifierHost.Build(args));

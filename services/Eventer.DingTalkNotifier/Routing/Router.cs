@@ -1,0 +1,100 @@
+using Eventer.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace Eventer.DingTalkNotifier.Routing;
+
+/// <summary>Where one occurrence goes: a robot, with the route that chose it and the mentions it adds.</summary>
+public sealed record AlertTarget(string Robot, string Route, Mentions Mentions);
+
+/// <summary>Who a message @-mentions.</summary>
+public sealed record Mentions(IReadOnlyList<string> AtMobiles, IReadOnlyList<string> AtUserIds, bool IsAtAll)
+{
+    public static readonly Mentions None = new([], [], false);
+
+    public bool IsNone => AtMobiles.Count == 0 && AtUserIds.Count == 0 && !IsAtAll;
+
+    public Mentions Union(Mentions other) => new(
+        [.. AtMobiles.Union(other.AtMobiles, StringComparer.Ordinal)],
+        [.. AtUserIds.Union(other.AtUserIds, StringComparer.Ordinal)],
+        IsAtAll || other.IsAtAll);
+}
+
+/// <summary>
+/// The route tree: routes in order, the first match decides (unless it continues); silences take
+/// out what they cover; a Warning no route matched goes to the default robot, a Normal nowhere.
+/// </summary>
+public sealed class Router
+{
+    /// <summary>The route name given to the built-in "Warnings to the default robot" rule.</summary>
+    public const string DefaultRoute = "default";
+
+    private readonly List<(RouteRule Options, string Name, EventMatcher Matcher)> _routes;
+    private readonly List<(SilenceOptions Options, EventMatcher Matcher)> _silences;
+    private readonly string? _defaultRobot;
+
+    public Router(IOptions<NotifierOptions> options)
+    {
+        var o = options.Value;
+        _routes = [.. o.Routes.Select((r, i) => (r, r.DisplayName(i), new EventMatcher(r.Match)))];
+        _silences = [.. o.Silences.Select(s => (s, new EventMatcher(s.Match)))];
+        _defaultRobot = !string.IsNullOrEmpty(o.DefaultRobot) ? o.DefaultRobot : o.Robots.Count == 1 ? o.Robots.Keys.Single() : null;
+    }
+
+    /// <summary>The robots this occurrence goes to (none when dropped, silenced or unrouted), and why not when none.</summary>
+    public RoutingResult Route(KubeEventObserved occurrence, DateTimeOffset now)
+    {
+        var targets = new List<AlertTarget>();
+        var silenced = 0;
+        foreach (var (route, name, matcher) in _routes)
+        {
+            if (!matcher.Matches(occurrence))
+            {
+                continue;
+            }
+
+            if (route.Drop)
+            {
+                return new RoutingResult(targets, targets.Count == 0 ? $"dropped by route {name}" : null, silenced);
+            }
+
+            if (IsSilenced(occurrence, name, now))
+            {
+                silenced++;
+            }
+            else if (targets.All(t => t.Robot != route.Robot))
+            {
+                targets.Add(new AlertTarget(route.Robot!, name, new Mentions(route.AtMobiles, route.AtUserIds, route.IsAtAll)));
+            }
+
+            if (!route.Continue)
+            {
+                return new RoutingResult(targets, null, silenced);
+            }
+        }
+
+        if (targets.Count == 0 && silenced == 0 && occurrence.Type == "Warning" && _defaultRobot is not null)
+        {
+            if (IsSilenced(occurrence, DefaultRoute, now))
+            {
+                silenced++;
+            }
+            else
+            {
+                targets.Add(new AlertTarget(_defaultRobot, DefaultRoute, Mentions.None));
+            }
+        }
+
+        return new RoutingResult(targets, targets.Count == 0 && silenced == 0 ? "matched no route" : null, silenced);
+    }
+
+    private bool IsSilenced(KubeEventObserved occurrence, string route, DateTimeOffset now) =>
+        _silences.Any(s => s.Options.Until > now
+            && (string.IsNullOrEmpty(s.Options.Route) || s.Options.Route == route)
+            && s.Matcher.Matches(occurrence));
+}
+
+/// <summary>The outcome of routing one occurrence.</summary>
+/// <param name="Targets">The robots it goes to.</param>
+/// <param name="NotRoutedBecause">Why it goes nowhere (dropped, unrouted), or null.</param>
+/// <param name="Silenced">How many robots a silence kept it from.</param>
+public sealed record RoutingResult(IReadOnlyList<AlertTarget> Targets, string? NotRoutedBecause, int Silenced);

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Eventer.Collector.Mapping;
+using Eventer.Contracts;
+using Eventer.DingTalkNotifier.Delivery;
+using Eventer.DingTalkNotifier.Persistence;
+using Eventer.DingTalkNotifier.Rendering;
+using Eventer.DingTalkNotifier.Routing;
+using Eventer.Testing;
+using k8s.Models;
+
+namespace Eventer.DingTalkNotifier.Tests;
+
+/// <summary>Occurrences for the notifier's tests: the real seed sample as the collector publishes it, and variations.</summary>
+internal static class NotifierSamples
+{
+    private static long _ids;
+
+    /// <summary>shared/samples/core-v1-eventlist-seed.json through the collector's own mapper, cluster "prod-hz".</summary>
+    public static KubeEventObserved Seed()
+    {
+        var e = JsonSerializer.Deserialize<Corev1Event>(Samples.SeedEvent().ToJsonString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        return new KubeEventMapper("prod-hz", TimeProvider.System).FromCoreV1(e);
+    }
+
+    /// <summary>A fresh Warning about a pod, last seen at <paramref name="lastSeen"/>.</summary>
+    public static KubeEventObserved Warning(string ns, string pod, string reason, DateTimeOffset lastSeen, string message = "Back-off restarting failed container") => new()
+    {
+        Cluster = "prod-hz",
+        EventUid = Guid.NewGuid().ToString(),
+        EventNamespace = ns,
+        EventName = $"{pod}.{Guid.NewGuid():N}",
+        Occurrence = 1,
+        Type = "Warning",
+        Reason = reason,
+        Message = message,
+        InvolvedObject = new KubeObjectReference { Kind = "Pod", Namespace = ns, Name = pod, Uid = Guid.NewGuid().ToString(), ApiVersion = "v1" },
+        SourceComponent = "kubelet",
+        SourceHost = "node-1",
+        FirstTimestamp = lastSeen,
+        LastTimestamp = lastSeen,
+        Count = 1,
+        ObservedAt = lastSeen,
+    };
+
+    public static PendingAlert Pending(KubeEventObserved e, string route = Router.DefaultRoute, Mentions? mentions = null, string robot = "ops") => new(
+        Interlocked.Increment(ref _ids),
+        OccurrenceKey.MessageIdFor(e),
+        robot,
+        route,
+        AlertPlanner.FoldKeyOf(e),
+        AlertRenderer.LastSeenOf(e),
+        mentions ?? Mentions.None,
+        e,
+        null);
+}
