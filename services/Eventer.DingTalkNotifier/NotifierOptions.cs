@@ -100,7 +100,8 @@ public sealed class NotifierOptions : IValidatableObject
             }
         }
 
-        var routeNames = Routes.Select((r, i) => r.DisplayName(i)).ToHashSet(StringComparer.Ordinal);
+        // A silence may name the built-in route too: it holds only the Warnings no route matched.
+        var routeNames = Routes.Select((r, i) => r.DisplayName(i)).Append(Router.DefaultRoute).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < Silences.Count; i++)
         {
             foreach (var problem in Silences[i].Problems(routeNames))

@@ -15,7 +15,7 @@ public sealed class EventMatcher
     {
         foreach (var (name, pattern, field) in Fields(options))
         {
-            _fields.Add((field, name == nameof(MatchOptions.Message) ? Searching(pattern) : Whole(pattern)));
+            _fields.Add((field, Compile(name, pattern)));
         }
     }
 
@@ -39,7 +39,8 @@ public sealed class EventMatcher
             string? problem = null;
             try
             {
-                _ = Searching(pattern);
+                // Compiled exactly as the matcher will: a pattern valid alone may not be once anchored.
+                _ = Compile(name, pattern);
             }
             catch (ArgumentException ex)
             {
@@ -82,6 +83,9 @@ public sealed class EventMatcher
             yield return ($"Labels:{label}", pattern, e => e.Labels.TryGetValue(label, out var value) ? value : null);
         }
     }
+
+    private static Regex Compile(string field, string pattern) =>
+        field == nameof(MatchOptions.Message) ? Searching(pattern) : Whole(pattern);
 
     private static Regex Whole(string pattern) => new($"^(?:{pattern})$", RegexOptions.CultureInvariant, MatchTimeout);
 

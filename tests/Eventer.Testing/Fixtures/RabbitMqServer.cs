@@ -86,7 +86,7 @@ public sealed class RabbitMqServer
         return new UriBuilder(Amqp) { Path = "/" + escaped }.Uri.ToString();
     }
 
-    /// <summary>Messages ready in a queue of a virtual host, or null when the queue does not exist.</summary>
+    /// <summary>Messages ready in a queue of a virtual host and the queue's arguments, or null when the queue does not exist.</summary>
     public async Task<QueueCounts?> GetQueueAsync(string amqpUri, string queue)
     {
         var vhost = new Uri(amqpUri).AbsolutePath.TrimStart('/');
@@ -99,7 +99,10 @@ public sealed class RabbitMqServer
         response.EnsureSuccessStatusCode();
         using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         long Read(string property) => doc.RootElement.TryGetProperty(property, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : 0;
-        return new QueueCounts(Read("messages_ready"), Read("messages_unacknowledged"));
+        var arguments = doc.RootElement.TryGetProperty("arguments", out var args) && args.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? args.EnumerateObject().ToDictionary(a => a.Name, a => a.Value.ValueKind == System.Text.Json.JsonValueKind.String ? a.Value.GetString()! : a.Value.GetRawText())
+            : [];
+        return new QueueCounts(Read("messages_ready"), Read("messages_unacknowledged"), arguments);
     }
 
     /// <summary>Takes every message now in <paramref name="queue"/> (acknowledging them), with their headers.</summary>
@@ -142,4 +145,4 @@ public sealed class RabbitMqServer
 public sealed record QueuedMessage(string? MessageId, IReadOnlyDictionary<string, string?> Headers, string Body);
 
 /// <summary>What the management API says a queue holds.</summary>
-public sealed record QueueCounts(long Ready, long Unacknowledged);
+public sealed record QueueCounts(long Ready, long Unacknowledged, IReadOnlyDictionary<string, string> Arguments);
