@@ -61,9 +61,19 @@ public sealed class Router
             {
                 silenced++;
             }
-            else if (targets.All(t => t.Robot != route.Robot))
+            else
             {
-                targets.Add(new AlertTarget(route.Robot!, name, new Mentions(route.AtMobiles, route.AtUserIds, route.IsAtAll)));
+                var mentions = new Mentions(route.AtMobiles, route.AtUserIds, route.IsAtAll);
+                var same = targets.FindIndex(t => t.Robot == route.Robot);
+                if (same < 0)
+                {
+                    targets.Add(new AlertTarget(route.Robot!, name, mentions));
+                }
+                else
+                {
+                    // One message per robot; a later route to the same robot still adds whom it mentions.
+                    targets[same] = targets[same] with { Mentions = targets[same].Mentions.Union(mentions) };
+                }
             }
 
             if (!route.Continue)

@@ -64,6 +64,21 @@ public sealed class RouterTests
     }
 
     [Fact]
+    public void A_later_route_to_a_robot_already_chosen_adds_its_mentions_to_that_one_message()
+    {
+        var oncall = Route("oncall", "ops", new MatchOptions { Namespace = "shop" });
+        oncall.AtMobiles = ["13800000000"];
+        oncall.IsAtAll = true;
+        var router = NewRouter(Route("everything", "ops", new MatchOptions(), @continue: true), oncall);
+
+        var target = Assert.Single(router.Route(Warning("shop", "BackOff"), Now).Targets);
+
+        Assert.Equal(("ops", "everything"), (target.Robot, target.Route));
+        Assert.Equal(["13800000000"], target.Mentions.AtMobiles);
+        Assert.True(target.Mentions.IsAtAll);
+    }
+
+    [Fact]
     public void An_unrouted_warning_goes_to_the_default_robot()
     {
         var router = NewRouter(new NotifierOptions

@@ -1,0 +1,94 @@
+using Eventer.Contracts;
+using Eventer.DingTalkNotifier.Delivery;
+using Eventer.DingTalkNotifier.Persistence;
+using Eventer.DingTalkNotifier.Rendering;
+using Eventer.DingTalkNotifier.Routing;
+using Eventer.Testing.Fixtures;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Eventer.DingTalkNotifier.Tests.Persistence;
+
+[Trait("Category", "Integration")]
+public sealed class AlertStoreTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task The_inbox_takes_a_message_once_per_robot_however_often_it_is_added()
+    {
+        var store = await NewStoreAsync();
+        var e = NotifierSamples.Warning("shop", "web-1", "BackOff", Now);
+
+        Assert.Equal(1, await store.AddAsync([New(e, "ops")], Now, CancellationToken.None));
+        Assert.Equal(0, await store.AddAsync([New(e, "ops"), New(e, "ops")], Now, CancellationToken.None));
+        Assert.Equal(1, await store.AddAsync([New(e, "ops"), New(e, "payments")], Now, CancellationToken.None));
+
+        Assert.Single(await store.PendingAsync("ops", 10, CancellationToken.None));
+        Assert.Single(await store.PendingAsync("payments", 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Pending_alerts_come_back_whole_in_order_and_leave_once_marked_sent()
+    {
+        var store = await NewStoreAsync();
+        var first = NotifierSamples.Seed();
+        var second = NotifierSamples.Warning("shop", "web-1", "BackOff", Now);
+        var mentions = new Mentions(["13800000000"], ["manager01"], true);
+        await store.AddAsync([New(first, "ops", mentions, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")], Now, CancellationToken.None);
+        await store.AddAsync([New(second, "ops")], Now, CancellationToken.None);
+
+        var pending = await store.PendingAsync("ops", 10, CancellationToken.None);
+
+        Assert.Equal([first.EventUid, second.EventUid], pending.Select(p => p.Event.EventUid));
+        Assert.Equal(first, pending[0].Event with { Labels = first.Labels, Annotations = first.Annotations });
+        Assert.Equal(OccurrenceKey.MessageIdFor(first), pending[0].MessageId);
+        Assert.Equal(["13800000000"], pending[0].Mentions.AtMobiles);
+        Assert.Equal(["manager01"], pending[0].Mentions.AtUserIds);
+        Assert.True(pending[0].Mentions.IsAtAll);
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", pending[0].TraceParent);
+        Assert.Equal(AlertPlanner.FoldKeyOf(first), pending[0].FoldKey);
+        Assert.Equal(first.LastTimestamp, pending[0].LastSeen);
+
+        await store.MarkSentAsync([pending[0].Id], "single", Now, CancellationToken.None);
+
+        Assert.Equal([second.EventUid], (await store.PendingAsync("ops", 10, CancellationToken.None)).Select(p => p.Event.EventUid));
+        // Sent, but still in the inbox: adding it again adds nothing.
+        Assert.Equal(0, await store.AddAsync([New(first, "ops")], Now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Forgetting_removes_only_sent_alerts_older_than_the_cutoff_a_batch_at_a_time()
+    {
+        var store = await NewStoreAsync();
+        var alerts = Enumerable.Range(0, 6).Select(i => New(NotifierSamples.Warning("shop", $"web-{i}", "BackOff", Now), "ops")).ToList();
+        await store.AddAsync(alerts, Now, CancellationToken.None);
+        var ids = (await store.PendingAsync("ops", 10, CancellationToken.None)).Select(p => p.Id).ToList();
+        await store.MarkSentAsync(ids.Take(3), "single", Now.AddDays(-8), CancellationToken.None);
+        await store.MarkSentAsync(ids.Skip(3).Take(2), "single", Now.AddDays(-1), CancellationToken.None);
+
+        Assert.Equal(2, await store.ForgetSentBeforeAsync(Now.AddDays(-7), 2, CancellationToken.None));
+        Assert.Equal(1, await store.ForgetSentBeforeAsync(Now.AddDays(-7), 2, CancellationToken.None));
+        Assert.Equal(0, await store.ForgetSentBeforeAsync(Now.AddDays(-7), 2, CancellationToken.None));
+
+        Assert.Equal([ids[5]], (await store.PendingAsync("ops", 10, CancellationToken.None)).Select(p => p.Id));
+        Assert.Equal(0, await store.AddAsync([alerts[3]], Now, CancellationToken.None));
+        Assert.Equal(1, await store.AddAsync([alerts[0]], Now, CancellationToken.None));
+    }
+
+    private static NewAlert New(KubeEventObserved e, string robot, Mentions? mentions = null, string? traceParent = null) =>
+        new(OccurrenceKey.MessageIdFor(e), new AlertTarget(robot, Router.DefaultRoute, mentions ?? Mentions.None),
+            AlertPlanner.FoldKeyOf(e), AlertRenderer.LastSeenOf(e), e, traceParent);
+
+    private static async Task<AlertStore> NewStoreAsync()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
+        var options = new DbContextOptionsBuilder<NotifierDbContext>().UseNpgsql(database, NotifierDatabase.ConfigureNpgsql).Options;
+        await using (var context = new NotifierDbContext(options))
+        {
+            await context.Database.MigrateAsync();
+        }
+
+        return new AlertStore(NpgsqlDataSource.Create(database));
+    }
+}

@@ -1,0 +1,75 @@
+using Eventer.Testing;
+using Eventer.Testing.DingTalk;
+using Eventer.Testing.Fixtures;
+using Eventer.Testing.Network;
+
+namespace Eventer.DingTalkNotifier.Tests.Persistence;
+
+/// <summary>PostgreSQL gone mid-stream: occurrences wait in RabbitMQ, alerts wait in the table, and every one is sent once it is back.</summary>
+[Trait("Category", "Fault")]
+public sealed class DatabaseOutageTests
+{
+    private static readonly TimeSpan Slow = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task Through_a_cut_connection()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
+        await using var proxy = await TcpProxy.StartForPostgresAsync(database);
+        await RunOutageAsync(proxy.RoutePostgres(database), cut: () => { proxy.Cut(); return Task.CompletedTask; },
+            restore: () => { proxy.Restore(); return Task.CompletedTask; });
+    }
+
+    [Fact]
+    public async Task With_the_server_really_stopped_and_started()
+    {
+        await using var server = await PostgresServer.StartDedicatedAsync();
+        var database = await server.CreateDatabaseAsync("dingtalk");
+        await RunOutageAsync(database, cut: server.StopAsync, restore: server.StartAsync);
+    }
+
+    private static async Task RunOutageAsync(string database, Func<Task> cut, Func<Task> restore)
+    {
+        await using var fake = await FakeDingTalk.StartAsync();
+        fake.AddRobot("outage");
+        var settings = NotifierTestHost.OneRobot(fake, "outage");
+        // The kill switch would also keep messages queued once it trips; kept out of reach so the
+        // test shows the consumer's own answer to an unreachable database: wait, never give up.
+        settings["Bus:KillSwitchActivationThreshold"] = "100000";
+        await using var notifier = await NotifierTestHost.StartAsync(settings, postgres: database);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 5; i++)
+        {
+            await notifier.PublishAsync(NotifierSamples.Warning("shop", $"before-{i}", "BackOff", now));
+        }
+
+        await Eventually.HoldsAsync(async () => await notifier.CountAlertsAsync("sent_at IS NOT NULL") == 5, Slow, "the first five sent");
+
+        await cut();
+        for (var i = 0; i < 10; i++)
+        {
+            await notifier.PublishAsync(NotifierSamples.Warning("shop", $"during-{i}", "BackOff", now));
+        }
+
+        await Eventually.HoldsAsync(async () => (await notifier.ReadinessAsync()).Status == 503, Slow, "readiness to report the database down");
+        await restore();
+
+        await Eventually.HoldsAsync(async () => await CountOrZeroAsync(notifier, "sent_at IS NOT NULL") == 15, Slow, "all fifteen sent once the database is back");
+        var titles = fake.Delivered("outage").Select(d => d.Title!).ToList();
+        Assert.Equal(15, titles.Count);
+        Assert.Equal(15, titles.Distinct().Count());
+        Assert.Empty(await RabbitMqServer.DrainAsync(notifier.RabbitMq, "dingtalk-notifier_error"));
+    }
+
+    private static async Task<long> CountOrZeroAsync(NotifierTestHost notifier, string where)
+    {
+        try
+        {
+            return await notifier.CountAlertsAsync(where);
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return 0; // the server is on its way back
+        }
+    }
+}
