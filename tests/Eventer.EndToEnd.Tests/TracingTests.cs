@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Eventer.Archive;
 using Eventer.Collector;
+using Eventer.DingTalkNotifier;
 using Eventer.Testing;
+using Eventer.Testing.DingTalk;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Kubernetes;
 using Eventer.Testing.Network;
@@ -12,7 +14,7 @@ using OpenTelemetry.Trace;
 
 namespace Eventer.EndToEnd.Tests;
 
-/// <summary>One trace from the collector's observation, through the outbox and RabbitMQ, into the archive's write.</summary>
+/// <summary>One trace from the collector's observation, through the outbox and RabbitMQ, into the archive's write and the DingTalk send.</summary>
 [Trait("Category", "EndToEnd")]
 public sealed class TracingTests : IAsyncLifetime
 {
@@ -22,6 +24,8 @@ public sealed class TracingTests : IAsyncLifetime
     private TcpProxy _brokerProxy = null!;
     private WebApplication _archive = null!;
     private WebApplication _collector = null!;
+    private WebApplication _notifier = null!;
+    private FakeDingTalk _dingTalk = null!;
     private string _postgres = "";
     private string _kubeconfig = "";
 
@@ -43,6 +47,15 @@ public sealed class TracingTests : IAsyncLifetime
             ["ConnectionStrings:rabbitmq"] = rabbitMq,
             ["ConnectionStrings:postgres"] = _postgres,
         }));
+        _dingTalk = await FakeDingTalk.StartAsync();
+        _dingTalk.AddRobot("trace");
+        _notifier = NotifierHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:rabbitmq"] = rabbitMq,
+            ["ConnectionStrings:postgres"] = _postgres,
+            ["DingTalk:Robots:ops:Webhook"] = _dingTalk.WebhookUrl("trace"),
+            ["DingTalk:DispatchInterval"] = "00:00:00.100",
+        }));
         _collector = CollectorHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
         {
             ["ConnectionStrings:rabbitmq"] = _brokerProxy.RouteAmqp(rabbitMq),
@@ -54,6 +67,8 @@ public sealed class TracingTests : IAsyncLifetime
         }));
         await _archive.StartAsync();
         await _archive.WaitUntilReadyAsync();
+        await _notifier.StartAsync();
+        await _notifier.WaitUntilReadyAsync();
         await _collector.StartAsync();
         await _collector.WaitUntilReadyAsync();
     }
@@ -70,18 +85,24 @@ public sealed class TracingTests : IAsyncLifetime
         _brokerProxy.Restore();
         await ArchivedAsync(delayed);
 
+        await Eventually.HoldsAsync(() => _dingTalk.Delivered("trace").Count == 2, TimeSpan.FromSeconds(60), "both alerts sent");
+        await Eventually.HoldsAsync(() => Spans().Count(s => s.OperationName == "dingtalk send") == 2, TimeSpan.FromSeconds(10), "both send spans ended");
         _tracing.ForceFlush();
         AssertOneTrace(direct);
         AssertOneTrace(delayed);
     }
 
-    private void AssertOneTrace(string uid)
+    private Activity[] Spans()
     {
-        Activity[] spans;
         lock (_spans)
         {
-            spans = [.. _spans];
+            return [.. _spans];
         }
+    }
+
+    private void AssertOneTrace(string uid)
+    {
+        var spans = Spans();
 
         var observed = Assert.Single(spans, s => s.OperationName == "observe KubeEventObserved" && (string?)s.GetTagItem("eventer.event_uid") == uid);
         var trace = spans.Where(s => s.TraceId == observed.TraceId).ToList();
@@ -89,6 +110,8 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer);
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer);
         Assert.Contains(trace, s => s.Source.Name == "Npgsql" && Statement(s).Contains("INSERT INTO archive.occurrences"));
+        Assert.Contains(trace, s => s.Source.Name == "Eventer.DingTalkNotifier" && s.OperationName == "dingtalk send"
+            && (string?)s.GetTagItem("dingtalk.shape") == "single");
     }
 
     private static string Statement(Activity span) =>
@@ -114,6 +137,9 @@ public sealed class TracingTests : IAsyncLifetime
         await _collector.DisposeAsync();
         await _archive.StopAsync();
         await _archive.DisposeAsync();
+        await _notifier.StopAsync();
+        await _notifier.DisposeAsync();
+        await _dingTalk.DisposeAsync();
         await _brokerProxy.DisposeAsync();
         await _api.DisposeAsync();
         _tracing.Dispose();

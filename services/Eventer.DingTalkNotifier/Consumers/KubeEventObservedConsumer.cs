@@ -6,6 +6,7 @@ using Eventer.DingTalkNotifier.Rendering;
 using Eventer.DingTalkNotifier.Routing;
 using Eventer.ServiceDefaults;
 using MassTransit;
+using MassTransit.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.DingTalkNotifier.Consumers;
@@ -28,13 +29,16 @@ public sealed class KubeEventObservedConsumer(Router router, AlertStore store, N
             var routing = router.Route(occurrence, now);
             metrics.Routed(routing);
             var messageId = item.MessageId ?? OccurrenceKey.MessageIdFor(occurrence);
+            // Each message of a batch has its own trace (the batch's activity continues only one):
+            // the send later continues the one this message's publish carried.
+            var traceParent = item.Headers.Get<string>(DiagnosticHeaders.DiagnosticId) ?? Activity.Current?.Id;
             alerts.AddRange(routing.Targets.Select(target => new NewAlert(
                 messageId,
                 target,
                 AlertPlanner.FoldKeyOf(occurrence),
                 AlertRenderer.LastSeenOf(occurrence),
                 occurrence,
-                Activity.Current?.Id)));
+                traceParent)));
         }
 
         try
