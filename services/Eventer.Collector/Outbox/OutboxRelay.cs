@@ -10,7 +10,8 @@ namespace Eventer.Collector.Outbox;
 /// <summary>
 /// Publishes unsent outbox rows in order, each under its deterministic MessageId and inside the
 /// trace of its observation, waits for the broker's confirm, then marks the rows sent. RabbitMQ
-/// down means rows wait; a crash between confirm and mark republishes a few rows, which every
+/// down means rows wait; PostgreSQL down between a confirm and its mark means the mark waits (the
+/// row is not published again); a crash in that moment republishes that one row, which every
 /// consumer deduplicates by MessageId. On shutdown it drains what is left, within the stop timeout.
 /// </summary>
 public sealed class OutboxRelay(
@@ -29,6 +30,10 @@ public sealed class OutboxRelay(
     private readonly OutboxOptions _options = options.Value;
     private DateTimeOffset _nextMeasure = DateTimeOffset.MinValue;
     private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
+
+    // Confirmed by the broker, not yet marked sent (PostgreSQL failed in between). Only the relay's
+    // one loop touches it.
+    private readonly List<long> _confirmedUnmarked = [];
 
     /// <summary>Only the leader relays, so two replicas never publish the same rows side by side.</summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => gate.RunWhileLeaderAsync(RelayAsync, stoppingToken);
@@ -89,6 +94,9 @@ public sealed class OutboxRelay(
     /// <summary>Publishes one batch of unsent rows in order; returns how many were published.</summary>
     public async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
     {
+        // Rows the broker confirmed while PostgreSQL could not take their mark: marked first, so
+        // they are not read as unsent and published again.
+        await MarkConfirmedAsync();
         var rows = await store.ReadUnsentAsync(_options.RelayBatchSize, cancellationToken);
         foreach (var row in rows)
         {
@@ -96,14 +104,26 @@ public sealed class OutboxRelay(
             // a publish abandoned after the broker took it would come again with the drain.
             cancellationToken.ThrowIfCancellationRequested();
             await PublishAsync(row);
+            metrics.Published(1);
 
             // Marked one by one, right after its confirm: a crash can then republish at most the
             // row in flight (same MessageId, so consumers drop it), never a whole batch.
-            await store.MarkSentAsync([row.Id], CancellationToken.None);
-            metrics.Published(1);
+            _confirmedUnmarked.Add(row.Id);
+            await MarkConfirmedAsync();
         }
 
         return rows.Count;
+    }
+
+    private async Task MarkConfirmedAsync()
+    {
+        if (_confirmedUnmarked.Count == 0)
+        {
+            return;
+        }
+
+        await store.MarkSentAsync([.. _confirmedUnmarked], CancellationToken.None);
+        _confirmedUnmarked.Clear();
     }
 
     private async Task PublishAsync(UnsentOccurrence row)
