@@ -30,6 +30,10 @@ public sealed class AlertDispatcher(
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromHours(1);
 
     private readonly NotifierOptions _options = options.Value;
+
+    // Accepted by DingTalk but not yet marked sent, because PostgreSQL failed in between: marked
+    // before anything is read again, so they are never sent twice. Only the dispatch loop touches it.
+    private readonly List<(long[] Ids, string Disposition, DateTimeOffset SentAt)> _acceptedUnmarked = [];
     private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -70,6 +74,7 @@ public sealed class AlertDispatcher(
     /// <summary>One round over all robots.</summary>
     public async Task DispatchOnceAsync(CancellationToken cancellationToken)
     {
+        await MarkAcceptedAsync();
         foreach (var robot in robots.All)
         {
             var now = clock.GetUtcNow();
@@ -112,7 +117,7 @@ public sealed class AlertDispatcher(
             switch (result.Outcome)
             {
                 case SendOutcome.Sent:
-                    await store.MarkSentAsync(alert.Alerts.Select(a => a.Id), alert.Disposition, now, cancellationToken);
+                    _acceptedUnmarked.Add(([.. alert.Alerts.Select(a => a.Id)], alert.Disposition, now));
                     foreach (var key in alert.Alerts.Select(a => a.FoldKey).Distinct())
                     {
                         robot.LastAlerted[key] = now;
@@ -121,6 +126,7 @@ public sealed class AlertDispatcher(
                     ForgetFolds(robot, now);
                     robot.Succeeded();
                     metrics.Sent(robot.Name, alert);
+                    await MarkAcceptedAsync();
                     return true;
 
                 case SendOutcome.TooLong when maxBytes / 2 >= ShortestText:
@@ -155,6 +161,17 @@ public sealed class AlertDispatcher(
                     activity?.SetStatus(ActivityStatusCode.Error, result.Detail);
                     return false;
             }
+        }
+    }
+
+    private async Task MarkAcceptedAsync()
+    {
+        while (_acceptedUnmarked.Count > 0)
+        {
+            var (ids, disposition, sentAt) = _acceptedUnmarked[0];
+            // Not cancelled by stopping: the mark of a message DingTalk has is worth the moment.
+            await store.MarkSentAsync(ids, disposition, sentAt, CancellationToken.None);
+            _acceptedUnmarked.RemoveAt(0);
         }
     }
 

@@ -35,9 +35,11 @@ public sealed class AlertRenderer
     private readonly AlertTimeZone _zone;
     private readonly Dictionary<string, IFluidTemplate> _routeTemplates;
     private readonly IFluidTemplate? _linkTemplate;
+    private readonly ILogger<AlertRenderer> _logger;
 
-    public AlertRenderer(IOptions<NotifierOptions> options)
+    public AlertRenderer(IOptions<NotifierOptions> options, ILogger<AlertRenderer>? logger = null)
     {
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<AlertRenderer>.Instance;
         _options = options.Value;
         _zone = new AlertTimeZone(AlertTimeZone.Find(_options.TimeZone) ?? TimeZoneInfo.Utc);
         _routeTemplates = _options.Routes
@@ -94,8 +96,21 @@ public sealed class AlertRenderer
             EventUid = MarkdownText.Escape(e.EventUid),
             Link = Link(e),
         };
-        var template = _routeTemplates.GetValueOrDefault(alert.Route) ?? AlertTemplate;
-        return template.Render(new TemplateContext(model, Options), NullEncoder.Default);
+        if (_routeTemplates.GetValueOrDefault(alert.Route) is { } custom)
+        {
+            try
+            {
+                return custom.Render(new TemplateContext(model, Options), NullEncoder.Default);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A template that parsed can still fail on some event (e.g. too many steps): the
+                // alert goes out in the built-in form rather than not at all.
+                _logger.LogWarning(ex, "The template of route {Route} failed; the built-in one is used for this alert", alert.Route);
+            }
+        }
+
+        return AlertTemplate.Render(new TemplateContext(model, Options), NullEncoder.Default);
     }
 
     private string RenderSummary(IReadOnlyList<PendingAlert> alerts, bool heldBack, DateTimeOffset now)
@@ -266,7 +281,8 @@ public sealed class AlertRenderer
 
     private static TemplateOptions CreateOptions()
     {
-        var options = new TemplateOptions();
+        // A configured template must not be able to stall the dispatcher with an endless loop.
+        var options = new TemplateOptions { MaxSteps = 100_000 };
         options.MemberAccessStrategy.MemberNameStrategy = MemberNameStrategies.SnakeCase;
         options.MemberAccessStrategy.Register<EventAlertModel>();
         options.MemberAccessStrategy.Register<SummaryModel>();

@@ -28,6 +28,32 @@ public sealed class DatabaseOutageTests
         await RunOutageAsync(database, cut: server.StopAsync, restore: server.StartAsync);
     }
 
+    [Fact]
+    public async Task An_alert_DingTalk_accepted_just_before_the_database_went_away_is_not_sent_again()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
+        await using var proxy = await TcpProxy.StartForPostgresAsync(database);
+        await using var fake = await FakeDingTalk.StartAsync();
+        fake.AddRobot("late-answer");
+        var settings = NotifierTestHost.OneRobot(fake, "late-answer");
+        // No folding: a second copy, if the notifier sent one, would go out at once and show.
+        settings["DingTalk:FoldWindow"] = "00:00:00";
+        await using var notifier = await NotifierTestHost.StartAsync(settings, postgres: proxy.RoutePostgres(database));
+        // DingTalk takes the message at once and answers late; the database goes in between.
+        fake.ResponseDelay = TimeSpan.FromSeconds(1);
+
+        await notifier.PublishAsync(NotifierSamples.Warning("shop", "web-1", "BackOff", DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(() => fake.Delivered("late-answer").Count == 1, Slow, "DingTalk to have the message");
+        proxy.Cut();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        fake.ResponseDelay = TimeSpan.Zero;
+        proxy.Restore();
+
+        await Eventually.HoldsAsync(async () => await CountOrZeroAsync(notifier, "sent_at IS NOT NULL") == 1, Slow, "the alert marked sent");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(fake.Attempts("late-answer"));
+    }
+
     private static async Task RunOutageAsync(string database, Func<Task> cut, Func<Task> restore)
     {
         await using var fake = await FakeDingTalk.StartAsync();

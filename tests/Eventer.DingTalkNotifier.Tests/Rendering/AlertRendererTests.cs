@@ -130,6 +130,19 @@ public sealed class AlertRendererTests
     }
 
     [Fact]
+    public void A_route_template_that_fails_while_rendering_falls_back_to_the_built_in_one()
+    {
+        var options = new NotifierOptions
+        {
+            Routes = [new RouteRule { Name = "runaway", Robot = "ops", Template = "{% for i in (1..100000000) %}{{ i }}{% endfor %}" }],
+        };
+
+        var rendered = Render(options, new PlannedAlert(AlertShape.Single, [NotifierSamples.Pending(NotifierSamples.Seed(), route: "runaway")]));
+
+        Assert.StartsWith("#### ⚠️ Warning · PortAlreadyAllocated", rendered.Text);
+    }
+
+    [Fact]
     public void Folded_repeats_say_how_many_occurrences_the_alert_stands_for()
     {
         var first = NotifierSamples.Seed();
