@@ -35,8 +35,15 @@ public sealed class KubeEventWatcher(
     /// <summary>Readiness part of a replica that stands by while another one leads.</summary>
     private const string StandbyPart = "standby";
 
+    /// <summary>Readiness part that keeps a starting collector unready until it has listed (or stands by).</summary>
+    private const string StartingPart = "watch";
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Ready means watching: the outbox and relay report in before the first list, and a
+        // collector that has not listed would miss what happens until it does.
+        status.Failing(StartingPart, "not listed yet");
+
         // Only the leader watches; a follower is ready as a standby and takes over when it leads.
         metrics.IsLeader = () => gate.LeaderGauge;
         gate.LeadershipChanged += (_, leading) => Standby(!leading);
@@ -49,6 +56,7 @@ public sealed class KubeEventWatcher(
         if (standingBy)
         {
             status.Working(StandbyPart);
+            status.Idle(StartingPart);
         }
         else
         {
@@ -60,6 +68,12 @@ public sealed class KubeEventWatcher(
     {
         await ReportDowntimeAsync(stoppingToken);
         IReadOnlyList<string?> scopes = _options.Namespaces.Count == 0 ? [null] : _options.Namespaces.Distinct().ToList<string?>();
+        foreach (var scope in scopes)
+        {
+            status.Failing(ScopeName(scope), "not listed yet");
+        }
+
+        status.Idle(StartingPart);
         await Task.WhenAll(scopes.Select(scope => Task.Run(() => RunScopeAsync(scope, stoppingToken), stoppingToken)));
     }
 
@@ -97,7 +111,7 @@ public sealed class KubeEventWatcher(
 
     private async Task RunScopeAsync(string? @namespace, CancellationToken stoppingToken)
     {
-        var scope = "watch " + (@namespace ?? "(all namespaces)");
+        var scope = ScopeName(@namespace);
         var backoff = new Backoff(TimeSpan.FromMilliseconds(200), _options.MaxBackoff);
         string? resourceVersion = null;
 
@@ -152,6 +166,8 @@ public sealed class KubeEventWatcher(
 
         status.Idle(scope);
     }
+
+    private static string ScopeName(string? @namespace) => "watch " + (@namespace ?? "(all namespaces)");
 
     /// <summary>410: the watch's resourceVersion is compacted away. Events may have come and gone unseen.</summary>
     private void Expired(string scope)

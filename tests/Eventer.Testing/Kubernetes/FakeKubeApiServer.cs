@@ -53,6 +53,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>When set, new watches are closed before their first line.</summary>
     public bool EndWatchesBeforeFirstLine { get; set; }
 
+    /// <summary>While set, Event lists are held unanswered, as by a slow server; they are answered once it is cleared.</summary>
+    public bool HoldLists { get; set; }
+
     /// <summary>Every list and watch request, in order (path and query), for assertions.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
@@ -450,6 +453,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     private async Task ListAsync(HttpContext context, string api, string? ns)
     {
+        while (HoldLists)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), context.RequestAborted);
+        }
+
         var limit = int.TryParse(context.Request.Query["limit"], out var l) && l > 0 ? l : int.MaxValue;
         List<JsonObject> items;
         long listVersion;
