@@ -42,6 +42,9 @@ public static class NotifierHost
         builder.Services.AddSingleton<DispatcherLock>();
         builder.Services.AddHttpClient<DingTalkClient>((services, http) =>
                 http.Timeout = services.GetRequiredService<IOptions<NotifierOptions>>().Value.RequestTimeout)
+            // The client lives as long as the sender (a singleton): connections are renewed so a
+            // change of DingTalk's addresses is followed.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
             // The request URI carries the robot's access token: no HttpClient logging at all.
             .RemoveAllLoggers();
         builder.Services.AddSingleton<IAlertSender>(services =>

@@ -21,15 +21,16 @@ public sealed class NotifierOptions : IValidatableObject
     /// <summary>Routes, evaluated in order; the first that matches decides unless it says <c>Continue</c>.</summary>
     public List<RouteRule> Routes { get; set; } = [];
 
-    /// <summary>Silences: matching occurrences are not sent until the silence ends.</summary>
+    /// <summary>Silences: until a silence ends, the occurrences it covers are not sent (and not kept for later).</summary>
     public List<SilenceOptions> Silences { get; set; } = [];
 
     /// <summary>IANA or Windows time zone id for the times in alerts; UTC unless set, so nobody is surprised by 8 hours.</summary>
     public string TimeZone { get; set; } = "UTC";
 
     /// <summary>
-    /// Alerts are about now: an occurrence last seen longer ago than this (a collector's first list,
-    /// a backlog after an outage) is not sent on its own but counted in one "held back" summary.
+    /// Alerts are about now: an occurrence that was last seen longer than this before it reached the
+    /// notifier (a collector's first list, a backlog after an outage) is not sent on its own but
+    /// counted in one "held back" summary.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(10);
@@ -45,6 +46,10 @@ public sealed class NotifierOptions : IValidatableObject
     /// <summary>How long to wait after DingTalk answers "too fast" (doubling while it repeats, up to its 10 minutes).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest pause after failures that may pass (-1, 5xx, timeouts); pauses double from one second up to it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan LongestFailureBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often a robot DingTalk refused as misconfigured is tried again (its settings may be fixed at DingTalk's side).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
@@ -87,6 +92,14 @@ public sealed class NotifierOptions : IValidatableObject
             }
         }
 
+        // Two names for one webhook would give one robot two budgets: DingTalk counts per robot.
+        foreach (var shared in Robots.Where(r => !string.IsNullOrEmpty(r.Value.Webhook)).GroupBy(r => r.Value.Webhook).Where(g => g.Count() > 1))
+        {
+            var names = shared.Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+            yield return new ValidationResult($"is the same webhook as robot '{names[0]}'; one robot must be configured once",
+                [$"Robots:{names[1]}:Webhook"]);
+        }
+
         if (DefaultRobot is { Length: > 0 } fallback && !Robots.ContainsKey(fallback))
         {
             yield return new ValidationResult($"names robot '{fallback}', which is not configured", [nameof(DefaultRobot)]);
@@ -108,11 +121,6 @@ public sealed class NotifierOptions : IValidatableObject
             {
                 yield return new ValidationResult($"silence {i}: {problem.Message}", [$"Silences:{i}{problem.Key}"]);
             }
-        }
-
-        if (FoldWindow >= MaxAge)
-        {
-            yield return new ValidationResult($"must be shorter than MaxAge ({MaxAge}), or folded repeats would be held back as old", [nameof(FoldWindow)]);
         }
 
         if (AlertTimeZone.Find(TimeZone) is null)

@@ -42,13 +42,16 @@ internal static class NotifierSamples
         ObservedAt = lastSeen,
     };
 
-    public static PendingAlert Pending(KubeEventObserved e, string route = Router.DefaultRoute, Mentions? mentions = null, string robot = "ops") => new(
+    /// <summary>A pending alert for <paramref name="e"/>; it reached the notifier at <paramref name="receivedAt"/>, by default when it was last seen.</summary>
+    public static PendingAlert Pending(KubeEventObserved e, string route = Router.DefaultRoute, Mentions? mentions = null, string robot = "ops",
+        DateTimeOffset? receivedAt = null) => new(
         Interlocked.Increment(ref _ids),
         OccurrenceKey.MessageIdFor(e),
         robot,
         route,
         AlertPlanner.FoldKeyOf(e),
         AlertRenderer.LastSeenOf(e),
+        receivedAt ?? AlertRenderer.LastSeenOf(e),
         mentions ?? Mentions.None,
         e,
         null);

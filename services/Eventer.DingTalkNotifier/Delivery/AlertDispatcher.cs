@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Eventer.DingTalkNotifier.Persistence;
 using Eventer.DingTalkNotifier.Rendering;
-using Eventer.DingTalkNotifier.Routing;
+using Eventer.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.DingTalkNotifier.Delivery;
@@ -25,8 +25,12 @@ public sealed class AlertDispatcher(
 {
     public static readonly ActivitySource Source = new(NotifierMetrics.Name);
 
+    /// <summary>An alert that fails this often in a row for reasons other than rate limits or settings is set aside, so it cannot block its robot.</summary>
+    public const int MostAttemptsPerAlert = 10;
+
     private const int PendingReadLimit = 5000;
     private const int ShortestText = 1000;
+    private const int ForgetBatch = 10_000;
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromHours(1);
 
     private readonly NotifierOptions _options = options.Value;
@@ -38,23 +42,27 @@ public sealed class AlertDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var pause = _options.DispatchInterval * 5;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // First, whether or not this replica will dispatch: another one must not send these again.
+                await MarkAcceptedAsync();
                 await using var lease = await dispatcherLock.TryAcquireAsync(stoppingToken);
                 robots.Dispatching = lease is not null;
                 if (lease is null)
                 {
-                    await Task.Delay(_options.DispatchInterval * 5, clock, stoppingToken);
+                    await Task.Delay(pause, clock, stoppingToken);
                     continue;
                 }
 
+                await TakeOverAsync(stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
                 {
+                    await lease.EnsureHeldAsync(stoppingToken);
                     await DispatchOnceAsync(stoppingToken);
                     await Task.Delay(_options.DispatchInterval, clock, stoppingToken);
-                    await lease.EnsureHeldAsync(stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -63,10 +71,19 @@ public sealed class AlertDispatcher(
             }
             catch (Exception ex)
             {
-                // PostgreSQL away, most likely: alerts wait in the table (or in the queue) until it is back.
                 robots.Dispatching = false;
-                logger.LogWarning(ex, "Dispatching alerts failed; trying again in {Delay}", _options.DispatchInterval * 5);
-                await Task.Delay(_options.DispatchInterval * 5, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                if (DatabaseUnavailableException.Recognizes(ex))
+                {
+                    // Alerts wait in the table (new ones in the queue) until PostgreSQL is back.
+                    logger.LogWarning("Dispatching alerts paused: PostgreSQL is unavailable ({Error}: {Reason}); trying again in {Delay}",
+                        ex.GetType().Name, ex.Message, pause);
+                }
+                else
+                {
+                    logger.LogError(ex, "Dispatching alerts failed; trying again in {Delay}", pause);
+                }
+
+                await Task.Delay(pause, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
@@ -99,6 +116,31 @@ public sealed class AlertDispatcher(
         await ForgetOldAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// On taking the lock: the budget remembers what was sent in the last minute (by a previous
+    /// run or another replica — DingTalk counts those too), and alerts for robots no longer
+    /// configured are named, since nothing will send them.
+    /// </summary>
+    private async Task TakeOverAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var sends in (await store.RecentSendsAsync(now - RateBudget.Window, cancellationToken)).GroupBy(s => s.Robot))
+        {
+            if (robots.Find(sends.Key) is { } robot)
+            {
+                robot.Budget.Remember(sends.Select(s => s.SentAt));
+            }
+        }
+
+        foreach (var (robot, count) in await store.PendingCountsAsync(cancellationToken))
+        {
+            if (robots.Find(robot) is null)
+            {
+                logger.LogWarning("{Count} alerts wait for robot {Robot}, which is no longer configured; they are not sent", count, robot);
+            }
+        }
+    }
+
     /// <returns>False when the robot should not be tried again this round.</returns>
     private async Task<bool> DeliverAsync(RobotState robot, PlannedAlert alert, CancellationToken cancellationToken)
     {
@@ -107,31 +149,34 @@ public sealed class AlertDispatcher(
         var maxBytes = _options.MaxMessageBytes;
         while (true)
         {
-            var rendered = renderer.Render(alert, settings, clock.GetUtcNow(), maxBytes);
+            var rendered = renderer.Render(alert, settings, maxBytes);
             var result = await sender.SendAsync(robot.Name, settings, rendered, cancellationToken);
             var now = clock.GetUtcNow();
             // Counted when the answer is in, so never earlier than DingTalk counted it; failures too,
             // because DingTalk may have counted them.
             robot.Budget.Spend(now);
             activity?.SetTag("dingtalk.errcode", result.Code);
+            if (result.Outcome != SendOutcome.Sent)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, result.Detail);
+            }
+
             switch (result.Outcome)
             {
                 case SendOutcome.Sent:
-                    _acceptedUnmarked.Add(([.. alert.Alerts.Select(a => a.Id)], alert.Disposition, now));
-                    foreach (var key in alert.Alerts.Select(a => a.FoldKey).Distinct())
-                    {
-                        robot.LastAlerted[key] = now;
-                    }
-
-                    ForgetFolds(robot, now);
+                    await AcceptedAsync(robot, alert, alert.Disposition, now);
                     robot.Succeeded();
                     metrics.Sent(robot.Name, alert);
-                    await MarkAcceptedAsync();
                     return true;
 
                 case SendOutcome.TooLong when maxBytes / 2 >= ShortestText:
                     metrics.Failed(robot.Name, result.Code);
                     maxBytes /= 2;
+                    if (robot.Budget.Available(now) == 0)
+                    {
+                        return false; // planned again, shorter, when the budget allows
+                    }
+
                     continue;
 
                 case SendOutcome.RateLimited:
@@ -151,17 +196,48 @@ public sealed class AlertDispatcher(
                             robot.Name, result.Detail, robot.Name, _options.MisconfiguredRetryInterval);
                     }
 
-                    activity?.SetStatus(ActivityStatusCode.Error, result.Detail);
                     return false;
 
                 default:
                     metrics.Failed(robot.Name, result.Code);
                     robot.Failed(now, result.Detail);
+                    if (robot.FailedAgain(alert.Alerts[0].Id) >= MostAttemptsPerAlert)
+                    {
+                        await SetAsideAsync(robot, alert, result, now);
+                        return false;
+                    }
+
                     logger.LogWarning("Sending to robot {Robot} failed ({Detail}); trying again at {RetryAt}", robot.Name, result.Detail, robot.RetryAt);
-                    activity?.SetStatus(ActivityStatusCode.Error, result.Detail);
                     return false;
             }
         }
+    }
+
+    /// <summary>
+    /// The same alert failed too often (an errcode no retry helps, a text DingTalk will not take):
+    /// it leaves the queue as "failed", said once in the log, so the robot's other alerts go on.
+    /// The occurrences stay in the archive.
+    /// </summary>
+    private async Task SetAsideAsync(RobotState robot, PlannedAlert alert, SendResult result, DateTimeOffset now)
+    {
+        await AcceptedAsync(robot, alert, "failed", now);
+        metrics.SetAside(robot.Name, alert.Alerts.Count);
+        var first = alert.Alerts[0].Event;
+        logger.LogError("Gave up on a {Shape} alert for robot {Robot} ({Occurrences} occurrences, first {Reason} of {EventUid} in {Namespace}) "
+            + "after {Attempts} failed attempts, the last {Detail}; the robot's other alerts go on",
+            alert.Disposition, robot.Name, alert.Alerts.Count, first.Reason, first.EventUid, first.EventNamespace, MostAttemptsPerAlert, result.Detail);
+    }
+
+    private async Task AcceptedAsync(RobotState robot, PlannedAlert alert, string disposition, DateTimeOffset now)
+    {
+        _acceptedUnmarked.Add(([.. alert.Alerts.Select(a => a.Id)], disposition, now));
+        foreach (var key in alert.Alerts.Select(a => a.FoldKey).Distinct())
+        {
+            robot.LastAlerted[key] = now;
+        }
+
+        ForgetFolds(robot, now);
+        await MarkAcceptedAsync();
     }
 
     private async Task MarkAcceptedAsync()
@@ -211,10 +287,18 @@ public sealed class AlertDispatcher(
         }
 
         _nextPurge = now + PurgeInterval;
-        var forgotten = await store.ForgetSentBeforeAsync(now - _options.InboxRetention, 10_000, cancellationToken);
-        if (forgotten > 0)
+        var cutoff = now - _options.InboxRetention;
+        int forgotten, total = 0;
+        do
         {
-            logger.LogInformation("Forgot {Count} alerts sent before {Cutoff}", forgotten, now - _options.InboxRetention);
+            forgotten = await store.ForgetSentBeforeAsync(cutoff, ForgetBatch, cancellationToken);
+            total += forgotten;
+        }
+        while (forgotten == ForgetBatch);
+
+        if (total > 0)
+        {
+            logger.LogInformation("Forgot {Count} alerts sent before {Cutoff}", total, cutoff);
         }
     }
 }

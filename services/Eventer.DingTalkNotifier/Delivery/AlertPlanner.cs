@@ -6,7 +6,9 @@ namespace Eventer.DingTalkNotifier.Delivery;
 /// Storm control: decides which messages a robot sends now so that every pending occurrence is
 /// represented and the budget is never exceeded.
 /// <list type="bullet">
-/// <item>Occurrences last seen before <c>MaxAge</c> go into one "held back" note.</item>
+/// <item>Occurrences that were already older than <c>MaxAge</c> when they reached the notifier (a
+/// collector's first list, a backlog) go into one "held back" note. Age is judged on arrival, so an
+/// alert that waited here for a throttled or misconfigured robot is still sent as an alert.</item>
 /// <item>Occurrences of one fold key (cluster, namespace, object, reason) pending together make one
 /// alert with their count; after an alert, that key's repeats wait until <c>FoldWindow</c> has passed.</item>
 /// <item>More alerts than the budget allows: all but one are sent as they are, oldest first, and the
@@ -29,7 +31,7 @@ public static class AlertPlanner
             return plan;
         }
 
-        var stale = pending.Where(a => a.LastSeen < now - maxAge).ToList();
+        var stale = pending.Where(a => IsStale(a, maxAge)).ToList();
         if (stale.Count > 0)
         {
             plan.Add(new PlannedAlert(AlertShape.HeldBack, stale));
@@ -37,7 +39,7 @@ public static class AlertPlanner
         }
 
         var ready = pending
-            .Where(a => a.LastSeen >= now - maxAge)
+            .Where(a => !IsStale(a, maxAge))
             .GroupBy(a => a.FoldKey, StringComparer.Ordinal)
             .Where(g => !lastAlerted.TryGetValue(g.Key, out var at) || at + foldWindow <= now)
             .OrderBy(g => g.Min(a => a.Id))
@@ -57,6 +59,8 @@ public static class AlertPlanner
 
         return plan;
     }
+
+    private static bool IsStale(PendingAlert alert, TimeSpan maxAge) => alert.LastSeen < alert.ReceivedAt - maxAge;
 
     /// <summary>The fold key: repeats of one (cluster, namespace, involved object, reason) fold together.</summary>
     public static string FoldKeyOf(Contracts.KubeEventObserved e) =>

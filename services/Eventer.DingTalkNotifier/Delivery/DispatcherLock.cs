@@ -6,7 +6,7 @@ namespace Eventer.DingTalkNotifier.Delivery;
 /// One replica sends at a time: the budget lives in memory, so two dispatchers would each spend a
 /// robot's 20 a minute. The queue's single-active-consumer does the same for consuming; sending
 /// reads the shared table, so it needs its own lock — a PostgreSQL session advisory lock, held on
-/// its own connection and gone with it (a replica that dies releases it).
+/// its own connection; a replica that dies (or loses the connection) releases it with the session.
 /// </summary>
 public sealed class DispatcherLock(NpgsqlDataSource database)
 {
@@ -36,7 +36,7 @@ public sealed class DispatcherLock(NpgsqlDataSource database)
         return null;
     }
 
-    /// <summary>The held lock. Closing the connection releases it.</summary>
+    /// <summary>The held lock, released when disposed (or when its connection breaks).</summary>
     public sealed class Lease(NpgsqlConnection connection) : IAsyncDisposable
     {
         /// <summary>Throws when the lock's connection is gone (and with it the lock).</summary>
@@ -46,6 +46,23 @@ public sealed class DispatcherLock(NpgsqlDataSource database)
             await command.ExecuteScalarAsync(cancellationToken);
         }
 
-        public ValueTask DisposeAsync() => connection.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                // Explicitly: a pooled connection resets its session (and the lock) only when next used.
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = Key });
+                await command.ExecuteScalarAsync();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                // The connection is gone, and the lock with it.
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 }

@@ -36,6 +36,23 @@ public sealed class RateBudget(int messagesPerMinute)
         }
     }
 
+    /// <summary>
+    /// Adds sends this process did not count itself (found in the database on taking over), keeping
+    /// the order; a time already counted is not counted twice.
+    /// </summary>
+    public void Remember(IEnumerable<DateTimeOffset> sent)
+    {
+        lock (_lock)
+        {
+            var all = _spent.Union(sent).Order().ToList();
+            _spent.Clear();
+            foreach (var at in all)
+            {
+                _spent.Enqueue(at);
+            }
+        }
+    }
+
     /// <summary>When the next message may be sent (now, when one may).</summary>
     public DateTimeOffset NextAvailable(DateTimeOffset now)
     {

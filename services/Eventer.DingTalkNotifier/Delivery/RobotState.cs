@@ -19,14 +19,15 @@ public enum RobotHealth
 /// One robot's delivery state: its budget, its health and when it may be tried again, and which
 /// objects it alerted about recently (for folding repeats).
 /// </summary>
-public sealed class RobotState(string name, int messagesPerMinute)
+public sealed class RobotState(string name, int messagesPerMinute, TimeSpan longestFailureBackoff)
 {
-    private static readonly TimeSpan FirstFailureBackoff = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LongestFailureBackoff = TimeSpan.FromMinutes(1);
+    private readonly TimeSpan _firstFailureBackoff = Min(TimeSpan.FromSeconds(1), longestFailureBackoff);
 
     private readonly object _lock = new();
     private TimeSpan _throttleBackoff;
     private TimeSpan _failureBackoff;
+    private long _failingAlert;
+    private int _failuresOfAlert;
 
     public string Name { get; } = name;
 
@@ -55,6 +56,17 @@ public sealed class RobotState(string name, int messagesPerMinute)
         lock (_lock)
         {
             (Health, Detail, RetryAt, _throttleBackoff, _failureBackoff) = (RobotHealth.Ok, null, DateTimeOffset.MinValue, TimeSpan.Zero, TimeSpan.Zero);
+            (_failingAlert, _failuresOfAlert) = (0, 0);
+        }
+    }
+
+    /// <summary>Counts a failure of the alert led by <paramref name="alertId"/>; returns how often it has failed in a row.</summary>
+    public int FailedAgain(long alertId)
+    {
+        lock (_lock)
+        {
+            (_failingAlert, _failuresOfAlert) = _failingAlert == alertId ? (alertId, _failuresOfAlert + 1) : (alertId, 1);
+            return _failuresOfAlert;
         }
     }
 
@@ -72,7 +84,7 @@ public sealed class RobotState(string name, int messagesPerMinute)
     {
         lock (_lock)
         {
-            _failureBackoff = _failureBackoff == TimeSpan.Zero ? FirstFailureBackoff : Min(_failureBackoff * 2, LongestFailureBackoff);
+            _failureBackoff = _failureBackoff == TimeSpan.Zero ? _firstFailureBackoff : Min(_failureBackoff * 2, longestFailureBackoff);
             (Health, Detail, RetryAt) = (RobotHealth.Failing, detail, now + _failureBackoff);
         }
     }

@@ -7,11 +7,12 @@ namespace Eventer.DingTalkNotifier.Delivery;
 public sealed class RobotStates(IOptions<NotifierOptions> options)
 {
     private readonly Dictionary<string, RobotState> _robots = options.Value.Robots
-        .ToDictionary(r => r.Key, r => new RobotState(r.Key, r.Value.MessagesPerMinute), StringComparer.Ordinal);
+        .ToDictionary(r => r.Key, r => new RobotState(r.Key, r.Value.MessagesPerMinute, options.Value.LongestFailureBackoff), StringComparer.Ordinal);
 
     public IReadOnlyCollection<RobotState> All => _robots.Values;
 
-    public RobotState this[string robot] => _robots[robot];
+    /// <summary>The robot of that name, or null when it is not configured (any more).</summary>
+    public RobotState? Find(string robot) => _robots.GetValueOrDefault(robot);
 
     /// <summary>Whether this replica holds the dispatcher lock (one replica sends; the others stand by).</summary>
     public bool Dispatching { get; set; }

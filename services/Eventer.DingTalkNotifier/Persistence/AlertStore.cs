@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace Eventer.DingTalkNotifier.Persistence;
 
 /// <summary>The SQL of <c>dingtalk.alerts</c>: add pending alerts once, read a robot's pending ones, mark them sent, forget old ones.</summary>
-public sealed class AlertStore(NpgsqlDataSource database)
+public sealed partial class AlertStore(NpgsqlDataSource database)
 {
     /// <summary>Adds the alerts not already there (by message id and robot) and returns how many were new.</summary>
     public async Task<int> AddAsync(IReadOnlyList<NewAlert> alerts, DateTimeOffset receivedAt, CancellationToken cancellationToken)
@@ -32,7 +32,7 @@ public sealed class AlertStore(NpgsqlDataSource database)
         command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.LastSeen).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = receivedAt });
         command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => JsonSerializer.Serialize(a.Target.Mentions)).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => JsonSerializer.Serialize(a.Event)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => Json(a.Event)).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = alerts.Select(a => a.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -41,7 +41,7 @@ public sealed class AlertStore(NpgsqlDataSource database)
     public async Task<IReadOnlyList<PendingAlert>> PendingAsync(string robot, int limit, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
-            SELECT id, message_id, robot, route, fold_key, last_seen, mentions::text, event::text, trace_parent
+            SELECT id, message_id, robot, route, fold_key, last_seen, received_at, mentions::text, event::text, trace_parent
             FROM dingtalk.alerts WHERE robot = $1 AND sent_at IS NULL ORDER BY id LIMIT $2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = robot });
@@ -57,9 +57,10 @@ public sealed class AlertStore(NpgsqlDataSource database)
                 reader.GetString(3),
                 reader.GetString(4),
                 reader.GetFieldValue<DateTimeOffset>(5),
-                JsonSerializer.Deserialize<Mentions>(reader.GetString(6)) ?? Mentions.None,
-                JsonSerializer.Deserialize<KubeEventObserved>(reader.GetString(7))!,
-                reader.IsDBNull(8) ? null : reader.GetString(8)));
+                reader.GetFieldValue<DateTimeOffset>(6),
+                JsonSerializer.Deserialize<Mentions>(reader.GetString(7)) ?? Mentions.None,
+                JsonSerializer.Deserialize<KubeEventObserved>(reader.GetString(8))!,
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
 
         return pending;
@@ -87,6 +88,24 @@ public sealed class AlertStore(NpgsqlDataSource database)
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>When each robot's messages since <paramref name="since"/> were accepted: one time per message, as every row it stood for got the same.</summary>
+    public async Task<List<(string Robot, DateTimeOffset SentAt)>> RecentSendsAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT DISTINCT robot, sent_at FROM dingtalk.alerts
+            WHERE sent_at > $1 AND disposition <> 'failed' ORDER BY sent_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = since });
+        var sends = new List<(string, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sends.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return sends;
+    }
+
     /// <summary>How many alerts wait, by robot.</summary>
     public async Task<Dictionary<string, long>> PendingCountsAsync(CancellationToken cancellationToken)
     {
@@ -100,4 +119,15 @@ public sealed class AlertStore(NpgsqlDataSource database)
 
         return counts;
     }
+
+    /// <summary>
+    /// The event as jsonb takes it: PostgreSQL's jsonb cannot hold U+0000, which a message may carry,
+    /// and one such event must not fail a whole batch. The escape is dropped only where it is one
+    /// (after an even run of backslashes), never from an escaped backslash followed by "u0000".
+    /// </summary>
+    public static string Json(KubeEventObserved occurrence) =>
+        NulEscape().Replace(JsonSerializer.Serialize(occurrence), "$1");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<!\\)((?:\\\\)*)\\u0000")]
+    private static partial System.Text.RegularExpressions.Regex NulEscape();
 }

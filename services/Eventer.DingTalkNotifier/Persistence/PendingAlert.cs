@@ -11,6 +11,7 @@ public sealed record PendingAlert(
     string Route,
     string FoldKey,
     DateTimeOffset LastSeen,
+    DateTimeOffset ReceivedAt,
     Mentions Mentions,
     KubeEventObserved Event,
     string? TraceParent);

@@ -33,7 +33,8 @@ public sealed class SummaryModel
     public int Total { get; init; }
     public string Noun { get; init; } = "";
     public string Since { get; init; } = "";
-    public string Cutoff { get; init; } = "";
+    public string Oldest { get; init; } = "";
+    public string Newest { get; init; } = "";
     public string MaxAge { get; init; } = "";
     public IReadOnlyList<SummaryGroup> Groups { get; init; } = [];
     public int MoreGroups { get; init; }

@@ -50,7 +50,7 @@ public sealed class AlertRenderer
     }
 
     /// <summary>Renders <paramref name="alert"/> for <paramref name="robot"/>; the text never exceeds <paramref name="maxBytes"/> UTF-8 bytes.</summary>
-    public RenderedAlert Render(PlannedAlert alert, RobotOptions robot, DateTimeOffset now, int maxBytes)
+    public RenderedAlert Render(PlannedAlert alert, RobotOptions robot, int maxBytes)
     {
         var latest = alert.Alerts.MaxBy(a => a.Id)!;
         var (title, body, mentions) = alert.Shape switch
@@ -61,16 +61,24 @@ public sealed class AlertRenderer
                 alert.Alerts.Select(a => a.Mentions).Aggregate(Mentions.None, (all, m) => all.Union(m))),
             AlertShape.Summary => (
                 $"{alert.Alerts.Count} more {Noun(alert.Alerts)}",
-                RenderSummary(alert.Alerts, heldBack: false, now),
+                RenderSummary(alert.Alerts, heldBack: false),
                 alert.Alerts.Select(a => a.Mentions).Aggregate(Mentions.None, (all, m) => all.Union(m))),
             _ => (
                 $"{alert.Alerts.Count} older {Noun(alert.Alerts)} held back",
-                RenderSummary(alert.Alerts, heldBack: true, now),
+                RenderSummary(alert.Alerts, heldBack: true),
                 // Old news wakes nobody.
                 Mentions.None),
         };
 
-        return new RenderedAlert(title, Fit(body.Trim(), Footer(mentions, robot, body), maxBytes), mentions);
+        body = body.Trim();
+        var text = Fit(body, Footer(mentions, robot, body), maxBytes);
+        if (!string.IsNullOrEmpty(robot.Keyword) && !text.Contains(robot.Keyword, StringComparison.Ordinal))
+        {
+            // The cut took the keyword with it: DingTalk would refuse the message (310000).
+            text = Fit(body, Footer(mentions, robot, body: ""), maxBytes);
+        }
+
+        return new RenderedAlert(title, text, mentions);
     }
 
     private string RenderEvent(PendingAlert alert, int folded)
@@ -113,7 +121,7 @@ public sealed class AlertRenderer
         return AlertTemplate.Render(new TemplateContext(model, Options), NullEncoder.Default);
     }
 
-    private string RenderSummary(IReadOnlyList<PendingAlert> alerts, bool heldBack, DateTimeOffset now)
+    private string RenderSummary(IReadOnlyList<PendingAlert> alerts, bool heldBack)
     {
         var groups = alerts
             .GroupBy(a => (a.Event.Cluster, Namespace: EventMatcher.NamespaceOf(a.Event)))
@@ -133,7 +141,8 @@ public sealed class AlertRenderer
             Total = alerts.Count,
             Noun = Noun(alerts),
             Since = _zone.FormatTimeOfDay(alerts.Min(a => a.LastSeen)),
-            Cutoff = _zone.Format(now - _options.MaxAge),
+            Oldest = _zone.Format(alerts.Min(a => a.LastSeen)),
+            Newest = _zone.Format(alerts.Max(a => a.LastSeen)),
             MaxAge = Describe(_options.MaxAge),
             Groups = shown,
             MoreGroups = groups.Count - shown.Count,
@@ -196,7 +205,17 @@ public sealed class AlertRenderer
             FirstSeen = Uri.EscapeDataString((e.FirstTimestamp ?? LastSeen(e)).ToString("O", CultureInfo.InvariantCulture)),
             LastSeen = Uri.EscapeDataString(LastSeen(e).ToString("O", CultureInfo.InvariantCulture)),
         };
-        var url = _linkTemplate.Render(new TemplateContext(model, Options), NullEncoder.Default).Trim();
+        string url;
+        try
+        {
+            url = _linkTemplate.Render(new TemplateContext(model, Options), NullEncoder.Default).Trim();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogWarning(ex, "The link template failed; this alert goes without a link");
+            return "";
+        }
+
 
         // Inside [text](url) a parenthesis or space would end the link early.
         return url.Replace("(", "%28").Replace(")", "%29").Replace(" ", "%20");

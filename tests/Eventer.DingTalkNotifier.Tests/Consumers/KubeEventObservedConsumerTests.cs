@@ -15,7 +15,10 @@ public sealed class KubeEventObservedConsumerTests
     {
         await using var fake = await FakeDingTalk.StartAsync();
         fake.AddRobot("redelivery");
-        await using var notifier = await NotifierTestHost.StartAsync(NotifierTestHost.OneRobot(fake, "redelivery"));
+        var settings = NotifierTestHost.OneRobot(fake, "redelivery");
+        // No folding: a second row, if the inbox let one in, would be sent at once and show.
+        settings["DingTalk:FoldWindow"] = "00:00:00";
+        await using var notifier = await NotifierTestHost.StartAsync(settings);
         var occurrence = NotifierSamples.Warning("shop", "web-1", "BackOff", DateTimeOffset.UtcNow);
 
         await notifier.PublishAsync(occurrence);
@@ -66,6 +69,27 @@ public sealed class KubeEventObservedConsumerTests
         Assert.Contains("web-1", Assert.Single(fake.Delivered("ops-token")).Text);
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(2, await notifier.CountAlertsAsync());
+    }
+
+    [Fact]
+    public async Task An_event_whose_text_PostgreSQL_cannot_hold_is_alerted_and_its_batch_with_it()
+    {
+        await using var fake = await FakeDingTalk.StartAsync();
+        fake.AddRobot("nul");
+        await using var notifier = await NotifierTestHost.StartAsync(NotifierTestHost.OneRobot(fake, "nul"));
+        var now = DateTimeOffset.UtcNow;
+        // jsonb refuses U+0000; an escaped backslash before "u0000" is text and must stay.
+        var nul = NotifierSamples.Warning("shop", "web-nul", "BackOff", now, "exit status \\u0000 and \\\\u0000 then \u0000 end");
+
+        await Task.WhenAll(
+            notifier.PublishAsync(nul),
+            notifier.PublishAsync(NotifierSamples.Warning("shop", "web-2", "BackOff", now)),
+            notifier.PublishAsync(NotifierSamples.Warning("shop", "web-3", "BackOff", now)));
+
+        await Eventually.HoldsAsync(async () => await notifier.CountAlertsAsync("sent_at IS NOT NULL") == 3, Deadline, "all three sent");
+        var text = Assert.Single(fake.Delivered("nul"), d => d.Title!.EndsWith("web-nul")).Text;
+        Assert.Contains(@"exit status \\u0000 and \\\\u0000 then  end", text);
+        Assert.Empty(await RabbitMqServer.DrainAsync(notifier.RabbitMq, "dingtalk-notifier_error"));
     }
 
     [Fact]

@@ -97,10 +97,21 @@ public sealed class AlertPlannerTests
     }
 
     [Fact]
+    public void An_alert_that_waited_in_the_notifier_is_not_held_back_however_long_it_waited()
+    {
+        // Fresh when it arrived; then the robot was misconfigured for an hour.
+        var waited = NotifierSamples.Pending(NotifierSamples.Warning("shop", "web-0", "BackOff", Now.AddHours(-1)), receivedAt: Now.AddHours(-1));
+
+        var plan = Plan([waited], budget: 5);
+
+        Assert.Equal(AlertShape.Single, Assert.Single(plan).Shape);
+    }
+
+    [Fact]
     public void Last_seen_exactly_max_age_ago_is_not_stale()
     {
-        var edge = NotifierSamples.Pending(NotifierSamples.Warning("shop", "web-0", "BackOff", Now - MaxAge));
-        var older = NotifierSamples.Pending(NotifierSamples.Warning("shop", "web-1", "BackOff", Now - MaxAge - TimeSpan.FromTicks(1)));
+        var edge = NotifierSamples.Pending(NotifierSamples.Warning("shop", "web-0", "BackOff", Now - MaxAge), receivedAt: Now);
+        var older = NotifierSamples.Pending(NotifierSamples.Warning("shop", "web-1", "BackOff", Now - MaxAge - TimeSpan.FromTicks(1)), receivedAt: Now);
 
         var plan = Plan([edge, older], budget: 2);
 
@@ -141,8 +152,9 @@ public sealed class AlertPlannerTests
     private static PendingAlert Fresh(string pod, string reason = "BackOff") =>
         NotifierSamples.Pending(NotifierSamples.Warning("shop", pod, reason, Now.AddSeconds(-30)));
 
+    /// <summary>Already older than MaxAge when it reached the notifier (now).</summary>
     private static PendingAlert Stale(string pod, string reason = "BackOff") =>
-        NotifierSamples.Pending(NotifierSamples.Warning("shop", pod, reason, Now - MaxAge - TimeSpan.FromMinutes(1)));
+        NotifierSamples.Pending(NotifierSamples.Warning("shop", pod, reason, Now - MaxAge - TimeSpan.FromMinutes(1)), receivedAt: Now);
 
     private static IReadOnlyList<PlannedAlert> Plan(IReadOnlyList<PendingAlert> pending, int budget, Dictionary<string, DateTimeOffset>? lastAlerted = null) =>
         AlertPlanner.Plan(pending, budget, Now, MaxAge, FoldWindow, lastAlerted ?? []);

@@ -120,4 +120,17 @@ public sealed class RateBudgetTests
         // 40 sends at 4 per 61 s: the last one can be no earlier than 9 windows after the first.
         Assert.True(now - T0 >= 9 * RateBudget.Window, $"40 sends took only {now - T0}");
     }
+
+    [Fact]
+    public void Sends_remembered_on_taking_over_count_once_each_and_in_order()
+    {
+        var budget = new RateBudget(5);
+        budget.Spend(T0.AddSeconds(10));
+
+        budget.Remember([T0.AddSeconds(10), T0, T0.AddSeconds(20)]);
+
+        Assert.Equal(2, budget.Available(T0.AddSeconds(30)));
+        Assert.Equal(3, budget.Available(T0 + RateBudget.Window));
+        Assert.Equal(5, budget.Available(T0.AddSeconds(20) + RateBudget.Window));
+    }
 }

@@ -15,6 +15,8 @@ public sealed partial class StormTests
         var settings = NotifierTestHost.OneRobot(fake, "burst", secret: "SEC-burst");
         // The default: a burst arriving within one interval is planned as a whole.
         settings["DingTalk:DispatchInterval"] = "00:00:02";
+        // Repeats of one pod that land in a later round than their first wait for the window.
+        settings["DingTalk:FoldWindow"] = "00:00:05";
         await using var notifier = await NotifierTestHost.StartAsync(settings);
         var now = DateTimeOffset.UtcNow;
         // 500 distinct occurrences: 10 namespaces x 5 reasons x 10 pods, one pod of each namespace

@@ -76,6 +76,44 @@ public sealed class AlertStoreTests
         Assert.Equal(1, await store.AddAsync([alerts[0]], Now, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Recent_sends_are_one_time_per_accepted_message_without_the_failed_ones()
+    {
+        var store = await NewStoreAsync();
+        var alerts = Enumerable.Range(0, 5).Select(i => New(NotifierSamples.Warning("shop", $"web-{i}", "BackOff", Now), i < 4 ? "ops" : "payments")).ToList();
+        await store.AddAsync(alerts, Now, CancellationToken.None);
+        var ops = (await store.PendingAsync("ops", 10, CancellationToken.None)).Select(p => p.Id).ToList();
+        var payments = (await store.PendingAsync("payments", 10, CancellationToken.None)).Select(p => p.Id).ToList();
+        // A folded message standing for two rows, a single one, one set aside, and one long ago.
+        await store.MarkSentAsync(ops.Take(2), "folded", Now.AddSeconds(-10), CancellationToken.None);
+        await store.MarkSentAsync([ops[2]], "failed", Now.AddSeconds(-5), CancellationToken.None);
+        await store.MarkSentAsync([ops[3]], "single", Now.AddMinutes(-5), CancellationToken.None);
+        await store.MarkSentAsync(payments, "single", Now.AddSeconds(-1), CancellationToken.None);
+
+        var recent = await store.RecentSendsAsync(Now.AddMinutes(-1), CancellationToken.None);
+
+        Assert.Equal([("ops", Now.AddSeconds(-10)), ("payments", Now.AddSeconds(-1))], recent);
+    }
+
+    [Fact]
+    public async Task The_dispatcher_lock_is_held_by_one_at_a_time_and_released_on_dispose()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
+        await using var firstSource = NpgsqlDataSource.Create(database);
+        await using var secondSource = NpgsqlDataSource.Create(database);
+        var first = new DispatcherLock(firstSource);
+        var second = new DispatcherLock(secondSource);
+
+        var held = await first.TryAcquireAsync(CancellationToken.None);
+        Assert.NotNull(held);
+        Assert.Null(await second.TryAcquireAsync(CancellationToken.None));
+
+        // Disposed, its connection goes back to the pool, still open: the lock must go anyway.
+        await held.DisposeAsync();
+        await using var taken = await second.TryAcquireAsync(CancellationToken.None);
+        Assert.NotNull(taken);
+    }
+
     private static NewAlert New(KubeEventObserved e, string robot, Mentions? mentions = null, string? traceParent = null) =>
         new(OccurrenceKey.MessageIdFor(e), new AlertTarget(robot, Router.DefaultRoute, mentions ?? Mentions.None),
             AlertPlanner.FoldKeyOf(e), AlertRenderer.LastSeenOf(e), e, traceParent);

@@ -85,6 +85,29 @@ public sealed class AlertRendererTests
     }
 
     [Fact]
+    public void A_keyword_the_cut_removed_from_the_text_is_added_again()
+    {
+        var options = new NotifierOptions { Routes = [new RouteRule { Name = "tagged", Robot = "ops", Template = "{{ message }} k8s-alert" }] };
+        var huge = NotifierSamples.Seed() with { Message = new string('x', 10_000) };
+        var robot = new RobotOptions { Webhook = Robot.Webhook, Keyword = "k8s-alert" };
+
+        var rendered = Render(options, new PlannedAlert(AlertShape.Single, [NotifierSamples.Pending(huge, route: "tagged")]), robot, maxBytes: 2_000);
+
+        Assert.EndsWith(AlertRenderer.TruncationMarker + "\n\nk8s-alert", rendered.Text);
+        Assert.InRange(Encoding.UTF8.GetByteCount(rendered.Text), 1_900, 2_000);
+    }
+
+    [Fact]
+    public void A_link_template_that_fails_while_rendering_leaves_the_alert_without_a_link()
+    {
+        var options = new NotifierOptions { LinkTemplate = "https://kibana.example/?q={% for i in (1..1000000) %}{{ i }}{% endfor %}" };
+
+        var rendered = Render(options, Single(NotifierSamples.Seed()));
+
+        Assert.EndsWith("- from portallocator-repair-controller", rendered.Text);
+    }
+
+    [Fact]
     public void A_text_over_the_limit_is_cut_with_a_marker_and_keeps_its_mentions()
     {
         var huge = NotifierSamples.Seed() with { Message = string.Concat(Enumerable.Repeat("界*", 10_000)) };
@@ -134,7 +157,7 @@ public sealed class AlertRendererTests
     {
         var options = new NotifierOptions
         {
-            Routes = [new RouteRule { Name = "runaway", Robot = "ops", Template = "{% for i in (1..100000000) %}{{ i }}{% endfor %}" }],
+            Routes = [new RouteRule { Name = "runaway", Robot = "ops", Template = "{% for i in (1..1000000) %}{{ i }}{% endfor %}" }],
         };
 
         var rendered = Render(options, new PlannedAlert(AlertShape.Single, [NotifierSamples.Pending(NotifierSamples.Seed(), route: "runaway")]));
@@ -186,7 +209,7 @@ public sealed class AlertRendererTests
     {
         var old = Now.AddHours(-1);
         var alerts = Enumerable.Range(0, 3)
-            .Select(i => NotifierSamples.Pending(NotifierSamples.Warning("shop", $"web-{i}", "BackOff", old), mentions: new Mentions(["13800000000"], [], true)))
+            .Select(i => NotifierSamples.Pending(NotifierSamples.Warning("shop", $"web-{i}", "BackOff", old.AddMinutes(i)), mentions: new Mentions(["13800000000"], [], true)))
             .ToList();
 
         var rendered = Render(new NotifierOptions(), new PlannedAlert(AlertShape.HeldBack, alerts));
@@ -194,7 +217,7 @@ public sealed class AlertRendererTests
         Assert.Equal("3 older Warnings held back", rendered.Title);
         Assert.StartsWith("""
             #### 🕘 3 older Warnings held back
-            They were last seen before 2020-02-19 13:00 UTC, more than 10 min before they reached the notifier
+            Last seen between 2020-02-19 12:10 UTC and 2020-02-19 12:12 UTC, more than 10 min before they reached the notifier
             """.ReplaceLineEndings("\n"), rendered.Text);
         Assert.Contains("- BackOff ×3 — Pod web-0, web-1, web-2 (Back-off restarting failed container)", rendered.Text);
         Assert.True(rendered.Mentions.IsNone);
@@ -204,5 +227,5 @@ public sealed class AlertRendererTests
     private static PlannedAlert Single(Contracts.KubeEventObserved e) => new(AlertShape.Single, [NotifierSamples.Pending(e)]);
 
     private static RenderedAlert Render(NotifierOptions options, PlannedAlert alert, RobotOptions? robot = null, int maxBytes = 19_000) =>
-        new AlertRenderer(Options.Create(options)).Render(alert, robot ?? Robot, Now, maxBytes);
+        new AlertRenderer(Options.Create(options)).Render(alert, robot ?? Robot, maxBytes);
 }

@@ -159,14 +159,13 @@ public sealed class NotifierOptionsTests
         Assert.StartsWith("DingTalk:LinkTemplate: is not a valid Liquid template (", failure);
     }
 
-    [Theory]
-    [InlineData("00:15:00")]
-    [InlineData("00:20:00")]
-    public void A_fold_window_not_shorter_than_max_age_is_refused(string foldWindow)
+    [Fact]
+    public void One_webhook_under_two_robot_names_is_refused_without_repeating_it()
     {
-        var failure = Assert.Single(Failures(With(("DingTalk:FoldWindow", foldWindow))));
+        var failure = Assert.Single(Failures(With(("DingTalk:Robots:platform:Webhook", Valid["DingTalk:Robots:ops:Webhook"]))));
 
-        Assert.StartsWith("DingTalk:FoldWindow: must be shorter than MaxAge (00:15:00)", failure);
+        Assert.Equal("DingTalk:Robots:platform:Webhook: is the same webhook as robot 'ops'; one robot must be configured once", failure);
+        Assert.DoesNotContain(Token, failure);
     }
 
     [Fact]
