@@ -5,6 +5,7 @@ using Eventer.Testing.DingTalk;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
 
 namespace Eventer.DingTalkNotifier.Tests;
 
@@ -91,6 +92,43 @@ public sealed class NotifierOperabilityTests
         Assert.InRange(fake.Delivered("replicas").Count, 2, 20);
         var descriptions = new[] { (await first.ReadinessAsync()).RobotsDescription, (await second.ReadinessAsync()).RobotsDescription };
         Assert.Single(descriptions, d => d.Contains("standby: another replica dispatches"));
+    }
+
+    [Fact]
+    public async Task The_webhook_token_and_secret_appear_in_no_span_and_no_log()
+    {
+        const string token = "tok-0123456789abcdef";
+        const string secret = "SEC-fedcba9876543210";
+        await using var fake = await FakeDingTalk.StartAsync();
+        fake.AddRobot(token, secret: secret);
+        fake.FailNext(DingTalkErrors.SystemBusy, "system busy");
+        var spans = new List<System.Diagnostics.Activity>();
+        await using var notifier = await NotifierTestHost.StartAsync(NotifierTestHost.OneRobot(fake, token, secret), configure: b =>
+            b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
+
+        await notifier.PublishAsync(NotifierSamples.Warning("shop", "web-1", "BackOff", DateTimeOffset.UtcNow));
+        await Eventually.HoldsAsync(async () => await notifier.CountAlertsAsync("sent_at IS NOT NULL") == 1, Deadline, "the alert sent");
+
+        List<System.Diagnostics.Activity> calls;
+        lock (spans)
+        {
+            calls = spans.Where(s => s.Kind == System.Diagnostics.ActivityKind.Client && (s.GetTagItem("url.full") as string ?? "").StartsWith(fake.Address + "robot/send")).ToList();
+        }
+
+        // Both calls to this fake were traced (listeners are process-wide, hence the address), and
+        // neither names the token or the signature inputs.
+        Assert.Equal(2, calls.Count);
+        Assert.All(calls.SelectMany(s => s.TagObjects), tag =>
+        {
+            Assert.DoesNotContain(token, tag.Value?.ToString() ?? "");
+            Assert.DoesNotContain(secret, tag.Value?.ToString() ?? "");
+        });
+        Assert.All(notifier.Logs.GetSnapshot(), l =>
+        {
+            Assert.DoesNotContain(token, l.Message);
+            Assert.DoesNotContain(secret, l.Message);
+            Assert.DoesNotContain(token, l.Exception?.ToString() ?? "");
+        });
     }
 
     private static long Single(IReadOnlyList<CollectedMeasurement<long>> measurements, string shape) =>

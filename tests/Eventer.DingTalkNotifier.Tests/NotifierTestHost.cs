@@ -54,7 +54,8 @@ internal sealed class NotifierTestHost : IAsyncDisposable
 
     /// <summary>Starts a notifier; pass <paramref name="rabbitMq"/> and <paramref name="postgres"/> to restart one on the same queue and database.</summary>
     public static async Task<NotifierTestHost> StartAsync(
-        Dictionary<string, string?> settings, string? rabbitMq = null, string? postgres = null, bool waitUntilReady = true)
+        Dictionary<string, string?> settings, string? rabbitMq = null, string? postgres = null, bool waitUntilReady = true,
+        Action<WebApplicationBuilder>? configure = null)
     {
         rabbitMq ??= await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("dingtalk");
         postgres ??= await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
@@ -72,7 +73,11 @@ internal sealed class NotifierTestHost : IAsyncDisposable
         }
 
         var logs = new FakeLogCollector();
-        var app = NotifierHost.Build([], b => b.UseTestSettings(all));
+        var app = NotifierHost.Build([], b =>
+        {
+            b.UseTestSettings(all);
+            configure?.Invoke(b);
+        });
         // Added after the host is built, so ServiceDefaults' ClearProviders cannot remove it.
         app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new FakeLoggerProvider(logs));
         var host = new NotifierTestHost(app, rabbitMq, postgres, logs);

@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
+using Xunit.Abstractions;
 
 namespace Eventer.DingTalkNotifier.Tests.Delivery;
 
 [Trait("Category", "Integration")]
-public sealed partial class StormTests
+public sealed partial class StormTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task A_burst_of_500_Warnings_is_represented_in_full_without_one_rate_limit_answer()
@@ -29,6 +30,7 @@ public sealed partial class StormTests
             select NotifierSamples.Warning($"team-{ns}", pod < 2 ? $"web-{ns}" : $"web-{ns}-{pod}", reason, now.AddMilliseconds(pod))
                 with { Occurrence = pod + 1 }).ToList();
 
+        var started = DateTimeOffset.UtcNow;
         await Task.WhenAll(burst.Select(o => notifier.PublishAsync(o)));
 
         // Everything consumed and represented by an accepted message.
@@ -38,6 +40,8 @@ public sealed partial class StormTests
         Assert.DoesNotContain(attempts, a => a.ErrCode == DingTalkErrors.SendTooFast);
         Assert.All(attempts, a => Assert.Equal(DingTalkErrors.Ok, a.ErrCode));
         var delivered = fake.Delivered("burst");
+        output.WriteLine($"500 Warnings -> {delivered.Count} messages ({delivered.Count(d => SummaryTitle().IsMatch(d.Title!))} summaries, "
+            + $"{delivered.Count(d => FoldedLine().IsMatch(d.Text))} folded), all sent {(DateTimeOffset.UtcNow - started).TotalSeconds:0.0} s after the first publish");
         Assert.InRange(delivered.Count, 2, 40);
         // At most 20 in any minute, by the fake's clock.
         Assert.All(delivered, d => Assert.InRange(delivered.Count(o => o.ReceivedAt > d.ReceivedAt - FakeDingTalk.RateWindow && o.ReceivedAt <= d.ReceivedAt), 1, 20));
