@@ -23,11 +23,12 @@ public sealed class KubeEventObservedConsumer(Router router, AlertStore store, N
     {
         var now = clock.GetUtcNow();
         var alerts = new List<NewAlert>();
+        var routings = new List<RoutingResult>();
         foreach (var item in context.Message)
         {
             var occurrence = item.Message;
             var routing = router.Route(occurrence, now);
-            metrics.Routed(routing);
+            routings.Add(routing);
             var messageId = item.MessageId ?? OccurrenceKey.MessageIdFor(occurrence);
             // Each message of a batch has its own trace (the batch's activity continues only one):
             // the send later continues the one this message's publish carried.
@@ -44,6 +45,8 @@ public sealed class KubeEventObservedConsumer(Router router, AlertStore store, N
         try
         {
             var added = await store.AddAsync(alerts, now, context.CancellationToken);
+            // Counted once written: a batch retried while PostgreSQL is away is counted once.
+            routings.ForEach(metrics.Routed);
             metrics.Duplicates(alerts.Count - added);
         }
         catch (Exception ex) when (DatabaseUnavailableException.Recognizes(ex))
