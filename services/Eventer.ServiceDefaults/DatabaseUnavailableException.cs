@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using MassTransit;
 using Npgsql;
 
 namespace Eventer.ServiceDefaults;
@@ -20,4 +21,21 @@ public sealed class DatabaseUnavailableException(Exception inner)
         InvalidOperationException { InnerException: { } inner } => Recognizes(inner),
         _ => false,
     };
+}
+
+/// <summary>The consumers' one answer to an unreachable database.</summary>
+public static class DatabaseRetryExtensions
+{
+    /// <summary>
+    /// Retries a consumer that threw <see cref="DatabaseUnavailableException"/> until the database
+    /// is back or the service stops, pausing up to <paramref name="longestInterval"/>: the message
+    /// stays unacknowledged (the broker's) and never goes to the error queue for it.
+    /// </summary>
+    public static void RetryWhileDatabaseUnavailable<TConsumer>(this IConsumerConfigurator<TConsumer> consumer, TimeSpan longestInterval)
+        where TConsumer : class =>
+        consumer.UseMessageRetry(r =>
+        {
+            r.Handle<DatabaseUnavailableException>();
+            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), longestInterval, TimeSpan.FromMilliseconds(500));
+        });
 }

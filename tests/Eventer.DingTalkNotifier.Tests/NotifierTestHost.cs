@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using Eventer.Contracts;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
@@ -17,8 +16,6 @@ namespace Eventer.DingTalkNotifier.Tests;
 /// <summary>The real notifier host on its own virtual host and database, its robots pointing at a <see cref="FakeDingTalk"/>.</summary>
 internal sealed class NotifierTestHost : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-
     private NotifierTestHost(WebApplication app, string rabbitMq, string postgres, FakeLogCollector logs)
     {
         App = app;
@@ -113,13 +110,7 @@ internal sealed class NotifierTestHost : IAsyncDisposable
     }
 
     /// <summary>The readiness answer: HTTP status and the robots check's status and description.</summary>
-    public async Task<(int Status, string RobotsStatus, string RobotsDescription)> ReadinessAsync()
-    {
-        using var response = await Http.GetAsync(new Uri(App.Address(), "/health/ready"));
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var robots = body.RootElement.GetProperty("checks").GetProperty("robots");
-        return ((int)response.StatusCode, robots.GetProperty("status").GetString()!, robots.GetProperty("description").GetString() ?? "");
-    }
+    public async Task<(int Status, string RobotsStatus, string RobotsDescription)> ReadinessAsync() => await App.ReadinessAsync("robots");
 
     public async ValueTask DisposeAsync()
     {

@@ -23,6 +23,15 @@ public static class TestHosts
     /// <summary>The address the started host listens on.</summary>
     public static Uri Address(this WebApplication app) => new(app.Urls.First());
 
+    /// <summary>Asks <c>/health/ready</c> once: its HTTP status, and the status and description of one named check.</summary>
+    public static async Task<(int HttpStatus, string CheckStatus, string Description)> ReadinessAsync(this WebApplication app, string check)
+    {
+        using var response = await Http.GetAsync(new Uri(app.Address(), "/health/ready"));
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var entry = body.RootElement.GetProperty("checks").GetProperty(check);
+        return ((int)response.StatusCode, entry.GetProperty("status").GetString()!, entry.GetProperty("description").GetString() ?? "");
+    }
+
     /// <summary>Waits until <c>/health/ready</c> answers 200 (bus connected, database reachable, …).</summary>
     public static Task WaitUntilReadyAsync(this WebApplication app, TimeSpan? timeout = null) =>
         Eventually.HoldsAsync(async () =>

@@ -107,11 +107,7 @@ public sealed class KubeEventObservedConsumerDefinition(IOptions<ArchiveBatchOpt
         // PostgreSQL away is no reason to give messages up: the batch is retried, unacknowledged
         // (so it stays the broker's), until the database is back or the service stops — never
         // into archive_error. Readiness shows the database down meanwhile.
-        consumerConfigurator.UseMessageRetry(r =>
-        {
-            r.Handle<DatabaseUnavailableException>();
-            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), batch.MaxDatabaseRetryInterval, TimeSpan.FromMilliseconds(500));
-        });
+        consumerConfigurator.RetryWhileDatabaseUnavailable(batch.MaxDatabaseRetryInterval);
         consumerConfigurator.Options<BatchOptions>(b => b
             .SetMessageLimit(batch.MessageLimit)
             .SetTimeLimit(batch.TimeLimit)

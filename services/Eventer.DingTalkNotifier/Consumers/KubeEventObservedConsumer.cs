@@ -68,11 +68,7 @@ public sealed class KubeEventObservedConsumerDefinition : ConsumerDefinition<Kub
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<KubeEventObservedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        consumerConfigurator.UseMessageRetry(r =>
-        {
-            r.Handle<DatabaseUnavailableException>();
-            r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
-        });
+        consumerConfigurator.RetryWhileDatabaseUnavailable(TimeSpan.FromSeconds(30));
         consumerConfigurator.Options<BatchOptions>(b => b
             .SetMessageLimit(BatchLimit)
             .SetTimeLimit(TimeSpan.FromMilliseconds(200))

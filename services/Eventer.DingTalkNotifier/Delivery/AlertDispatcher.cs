@@ -88,10 +88,9 @@ public sealed class AlertDispatcher(
         }
     }
 
-    /// <summary>One round over all robots.</summary>
-    public async Task DispatchOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One round over all robots (marks left over by a failure were written before the lock was taken).</summary>
+    private async Task DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        await MarkAcceptedAsync();
         foreach (var robot in robots.All)
         {
             var now = clock.GetUtcNow();

@@ -97,8 +97,8 @@ public sealed class AlertRenderer
             Message = MarkdownText.Escape(e.Message),
             Count = e.Occurrence,
             Folded = folded,
-            FirstSeen = _zone.Format(e.FirstTimestamp ?? e.EventTime ?? LastSeen(e)),
-            LastSeen = _zone.Format(LastSeen(e)),
+            FirstSeen = _zone.Format(e.FirstTimestamp ?? e.EventTime ?? LastSeenOf(e)),
+            LastSeen = _zone.Format(LastSeenOf(e)),
             Source = MarkdownText.Escape(Source(e)),
             EventName = MarkdownText.Escape(e.EventName),
             EventUid = MarkdownText.Escape(e.EventUid),
@@ -202,8 +202,8 @@ public sealed class AlertRenderer
             Reason = Uri.EscapeDataString(e.Reason),
             EventUid = Uri.EscapeDataString(e.EventUid),
             EventName = Uri.EscapeDataString(e.EventName),
-            FirstSeen = Uri.EscapeDataString((e.FirstTimestamp ?? LastSeen(e)).ToString("O", CultureInfo.InvariantCulture)),
-            LastSeen = Uri.EscapeDataString(LastSeen(e).ToString("O", CultureInfo.InvariantCulture)),
+            FirstSeen = Uri.EscapeDataString((e.FirstTimestamp ?? LastSeenOf(e)).ToString("O", CultureInfo.InvariantCulture)),
+            LastSeen = Uri.EscapeDataString(LastSeenOf(e).ToString("O", CultureInfo.InvariantCulture)),
         };
         string url;
         try
@@ -269,11 +269,9 @@ public sealed class AlertRenderer
         return cut + TruncationMarker + footer;
     }
 
-    private static DateTimeOffset LastSeen(KubeEventObserved e) =>
-        e.LastTimestamp ?? e.Series?.LastObservedTime ?? e.EventTime ?? e.ObservedAt;
-
     /// <summary>When the occurrence happened, as far as the event says (the collector's clock when it says nothing).</summary>
-    public static DateTimeOffset LastSeenOf(KubeEventObserved e) => LastSeen(e);
+    public static DateTimeOffset LastSeenOf(KubeEventObserved e) =>
+        e.LastTimestamp ?? e.Series?.LastObservedTime ?? e.EventTime ?? e.ObservedAt;
 
     private static string Source(KubeEventObserved e)
     {

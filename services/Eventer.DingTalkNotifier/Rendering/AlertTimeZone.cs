@@ -5,8 +5,6 @@ namespace Eventer.DingTalkNotifier.Rendering;
 /// <summary>The time zone alerts show times in, and how they show them.</summary>
 public sealed class AlertTimeZone(TimeZoneInfo zone)
 {
-    public static AlertTimeZone Utc { get; } = new(TimeZoneInfo.Utc);
-
     public static TimeZoneInfo? Find(string id)
     {
         try

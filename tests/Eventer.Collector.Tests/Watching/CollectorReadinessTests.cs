@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Eventer.Testing;
 using Eventer.Testing.Kubernetes;
 
@@ -7,8 +6,6 @@ namespace Eventer.Collector.Tests.Watching;
 [Trait("Category", "Integration")]
 public sealed class CollectorReadinessTests
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-
     [Fact]
     public async Task A_collector_is_ready_only_once_it_has_listed()
     {
@@ -20,7 +17,7 @@ public sealed class CollectorReadinessTests
         // or whatever happens before it would be seen only as the state the list returns.
         await Eventually.HoldsAsync(() => rig.Api.Requests.Any(r => !r.Contains("watch=true")), TimeSpan.FromSeconds(30), "the list asked for");
         await Task.Delay(TimeSpan.FromSeconds(1));
-        var (status, body) = await ReadinessAsync(collector.Address());
+        var (status, _, body) = await collector.ReadinessAsync("collector");
         Assert.Equal(503, status);
         Assert.Contains("watch (all namespaces): not listed yet", body);
 
@@ -30,13 +27,5 @@ public sealed class CollectorReadinessTests
         rig.Api.Modify(uid, KubeEvents.Repeat);
         await rig.Probe.WaitForAsync(uid, 2);
         Assert.Equal([1, 2], rig.Probe.Received.Where(r => r.EventUid == uid).Select(r => r.Occurrence).Order());
-    }
-
-    private static async Task<(int Status, string Body)> ReadinessAsync(Uri address)
-    {
-        using var response = await Http.GetAsync(new Uri(address, "/health/ready"));
-        var body = await response.Content.ReadAsStringAsync();
-        using var json = JsonDocument.Parse(body);
-        return ((int)response.StatusCode, json.RootElement.GetProperty("checks").GetProperty("collector").GetProperty("description").GetString() ?? "");
     }
 }
