@@ -27,9 +27,6 @@ public sealed class KubeEventWatcher(
     IOptions<CollectorOptions> options,
     ILogger<KubeEventWatcher> logger) : BackgroundService
 {
-    // Kubernetes keeps Events for an hour (--event-ttl); remember uids a while longer than that.
-    private static readonly TimeSpan TrackerMemory = TimeSpan.FromHours(2);
-
     private readonly CollectorOptions _options = options.Value;
 
     /// <summary>Readiness part of a replica that stands by while another one leads.</summary>
@@ -180,7 +177,7 @@ public sealed class KubeEventWatcher(
     /// <summary>Lists every page and hands on new occurrences; returns the resourceVersion to watch from.</summary>
     private async Task<string> ListAsync(string? @namespace, CancellationToken cancellationToken)
     {
-        tracker.ForgetOlderThan(TrackerMemory);
+        tracker.ForgetStaleWhenDue();
         string? continueToken = null;
         EventListPage page;
         do
@@ -236,6 +233,12 @@ public sealed class KubeEventWatcher(
                 {
                     await ObserveAsync(line.Occurrence, stoppingToken);
                 }
+                else if (line.Type is WatchEventType.Deleted && line.Occurrence is not null)
+                {
+                    tracker.Forget(line.Occurrence.EventUid);
+                }
+
+                tracker.ForgetStaleWhenDue();
 
                 // Only now is everything up to this line handed on: resume after it.
                 resourceVersion = line.ResourceVersion ?? resourceVersion;
@@ -263,6 +266,7 @@ public sealed class KubeEventWatcher(
 
         if (!tracker.IsNew(occurrence))
         {
+            tracker.Touch(occurrence.EventUid);
             metrics.Deduplicated("memory");
             return;
         }

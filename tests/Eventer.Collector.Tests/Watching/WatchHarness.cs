@@ -33,7 +33,7 @@ public sealed class WatchHarness : IAsyncDisposable
             // No database here: the heartbeat fails fast, which only skips the downtime warning.
             new WatchHeartbeat(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=1"), TimeProvider.System),
             new LeaderGate(new LeadershipOptions(), null, NullLogger<LeaderGate>.Instance), // a single replica always leads
-            new OccurrenceTracker(TimeProvider.System),
+            Tracker,
             new CollectorStatus(),
             new CollectorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
             Options.Create(options),
@@ -43,6 +43,9 @@ public sealed class WatchHarness : IAsyncDisposable
     public FakeKubeApiServer Api { get; }
 
     public RecordingSink Sink { get; } = new();
+
+    /// <summary>What the watcher remembers per event.</summary>
+    public OccurrenceTracker Tracker { get; } = new(TimeProvider.System, TimeSpan.FromHours(1) + OccurrenceTracker.Margin);
 
     public static async Task<WatchHarness> StartAsync(Action<CollectorOptions>? configure = null)
     {
