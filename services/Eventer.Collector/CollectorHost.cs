@@ -58,6 +58,7 @@ public static class CollectorHost
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        services.AddHostedService<OutboxHousekeeper>();
         services.AddSingleton<OutboxWriter>();
         services.AddSingleton<IOccurrenceSink>(sp => sp.GetRequiredService<OutboxWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<OutboxWriter>());
@@ -75,7 +76,8 @@ public static class CollectorHost
         services.AddSingleton<IKubeEventSource>(sp => new KubeEventSource(
             sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<KubeEventMapper>(),
             sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Api));
-        services.AddSingleton<OccurrenceTracker>();
+        services.AddSingleton(sp => new OccurrenceTracker(sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.EventTtl + OccurrenceTracker.Margin));
         services.AddSingleton<WatchHeartbeat>();
         services.AddHostedService<KubeEventWatcher>();
     }

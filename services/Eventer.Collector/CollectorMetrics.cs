@@ -16,6 +16,7 @@ public sealed class CollectorMetrics
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _stored;
     private readonly Counter<long> _published;
+    private readonly Counter<long> _returned;
     private readonly Counter<long> _purged;
     private readonly Counter<long> _watchRestarts;
     private readonly Counter<long> _relists;
@@ -32,6 +33,7 @@ public sealed class CollectorMetrics
         _dropped = meter.CreateCounter<long>("eventer.collector.occurrences.dropped", description: "Observations dropped at the source by Collector:Drop rules.");
         _stored = meter.CreateCounter<long>("eventer.collector.occurrences.stored", description: "New occurrences written to the outbox.");
         _published = meter.CreateCounter<long>("eventer.collector.occurrences.published", description: "Occurrences published to RabbitMQ and confirmed.");
+        _returned = meter.CreateCounter<long>("eventer.collector.publish.returned", description: "Publishes RabbitMQ returned because no queue is bound to the exchange (the rows wait).");
         _purged = meter.CreateCounter<long>("eventer.collector.outbox.purged", description: "Sent outbox rows deleted after the retention window.");
         _watchRestarts = meter.CreateCounter<long>("eventer.collector.watch.restarts", description: "Watches started again, by cause.");
         _relists = meter.CreateCounter<long>("eventer.collector.relists", description: "Full lists after the first, by cause.");
@@ -40,6 +42,8 @@ public sealed class CollectorMetrics
         meter.CreateObservableGauge("eventer.collector.outbox.depth", () => Interlocked.Read(ref _outboxDepth), description: "Outbox rows not yet published.");
         meter.CreateObservableGauge("eventer.collector.outbox.oldest_unsent_age", () => Volatile.Read(ref _oldestUnsentAgeSeconds), unit: "s",
             description: "Age of the oldest unpublished occurrence.");
+        meter.CreateObservableGauge("eventer.collector.outbox.unroutable", () => Unroutable ? 1 : 0,
+            description: "1 while no queue is bound to the exchange, so occurrences wait in the outbox, else 0.");
         meter.CreateObservableGauge("eventer.collector.leader", () => IsLeader(), description: "1 while this replica watches (leads), else 0.");
     }
 
@@ -55,6 +59,17 @@ public sealed class CollectorMetrics
     public void Stored(long count) => _stored.Add(count);
 
     public void Published(long count) => _published.Add(count);
+
+    public void Returned(long count)
+    {
+        if (count > 0)
+        {
+            _returned.Add(count);
+        }
+    }
+
+    /// <summary>Set by the relay: whether RabbitMQ returns what it publishes for want of a queue.</summary>
+    public bool Unroutable { get; set; }
 
     public void Purged(long count) => _purged.Add(count);
 

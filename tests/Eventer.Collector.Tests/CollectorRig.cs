@@ -2,6 +2,9 @@ using Eventer.Testing;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Kubernetes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 
 namespace Eventer.Collector.Tests;
@@ -23,7 +26,12 @@ internal sealed class CollectorRig : IAsyncDisposable
 
     public ProbeQueue Probe { get; private set; } = null!;
 
-    public static async Task<CollectorRig> CreateAsync(string? rabbitMq = null, string? postgres = null)
+
+    /// <summary>What the rig's collectors logged (Information and up).</summary>
+    public FakeLogCollector Logs { get; } = new();
+
+    /// <summary>Creates the rig; without <paramref name="bindProbe"/> no queue is bound to the exchange until <see cref="BindProbeAsync"/>.</summary>
+    public static async Task<CollectorRig> CreateAsync(string? rabbitMq = null, string? postgres = null, bool bindProbe = true)
     {
         var rig = new CollectorRig
         {
@@ -32,9 +40,16 @@ internal sealed class CollectorRig : IAsyncDisposable
             Postgres = postgres ?? await (await PostgresServer.GetAsync()).CreateDatabaseAsync("collector"),
         };
         rig._kubeconfig = rig.Api.WriteKubeconfig();
-        rig.Probe = await ProbeQueue.BindAsync(rig.RabbitMq);
+        if (bindProbe)
+        {
+            await rig.BindProbeAsync();
+        }
+
         return rig;
     }
+
+    /// <summary>Binds the probe queue to the exchange (what a consumer starting does).</summary>
+    public async Task BindProbeAsync() => Probe = await ProbeQueue.BindAsync(RabbitMq);
 
     /// <summary>Starts a collector host and waits until it is ready (listed, watching, relay working).</summary>
     public async Task<WebApplication> StartCollectorAsync(Dictionary<string, string?>? settings = null,
@@ -50,6 +65,7 @@ internal sealed class CollectorRig : IAsyncDisposable
             ["Collector:Outbox:RelayPollInterval"] = "00:00:00.200",
             ["Collector:Outbox:MaxBackoff"] = "00:00:00.500",
             ["Collector:Outbox:PublishTimeout"] = "00:00:05",
+            ["Logging:LogLevel:Eventer"] = "Information",
         };
         foreach (var (key, value) in settings ?? [])
         {
@@ -57,6 +73,8 @@ internal sealed class CollectorRig : IAsyncDisposable
         }
 
         var app = CollectorHost.Build([], b => b.UseTestSettings(all));
+        // Added after the host is built, so ServiceDefaults' ClearProviders cannot remove it.
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new FakeLoggerProvider(Logs));
         _hosts.Add(app);
         beforeStart?.Invoke(app);
         await app.StartAsync();
@@ -117,7 +135,11 @@ internal sealed class CollectorRig : IAsyncDisposable
             await app.DisposeAsync();
         }
 
-        await Probe.DisposeAsync();
+        if (Probe is not null)
+        {
+            await Probe.DisposeAsync();
+        }
+
         await Api.DisposeAsync();
         File.Delete(_kubeconfig);
     }

@@ -15,15 +15,22 @@ public sealed class OutboxOptions
     [Range(1, 10_000)]
     public int WriteBatchSize { get; set; } = 500;
 
-    /// <summary>Rows the relay reads and publishes per round.</summary>
+    /// <summary>Rows the relay reads, publishes and marks sent per round.</summary>
     [Range(1, 10_000)]
-    public int RelayBatchSize { get; set; } = 500;
+    public int RelayBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Publishes awaiting the broker's confirm at once. A killed collector may publish this many
+    /// rows again (same MessageIds, which every consumer drops).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int PublishWindow { get; set; } = 500;
 
     /// <summary>How often the relay looks for rows nobody told it about (e.g. left by another replica).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long one publish may wait for the broker's confirm before the round is retried.</summary>
+    /// <summary>How long one publish may wait for the broker's confirm before its row is tried again.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -37,13 +37,14 @@ public sealed class OutboxStore(NpgsqlDataSource database)
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The oldest unsent rows, in the order they were written.</summary>
-    public async Task<IReadOnlyList<UnsentOccurrence>> ReadUnsentAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>The oldest unsent rows after row <paramref name="afterId"/>, in the order they were written.</summary>
+    public async Task<IReadOnlyList<UnsentOccurrence>> ReadUnsentAsync(long afterId, int limit, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
             SELECT id, message_id, payload::text, trace_parent, trace_state FROM {Table}
-            WHERE sent_at IS NULL ORDER BY id LIMIT @limit
+            WHERE sent_at IS NULL AND id > @after ORDER BY id LIMIT @limit
             """);
+        command.Parameters.Add(new NpgsqlParameter<long>("after", afterId));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<UnsentOccurrence>();

@@ -16,8 +16,10 @@ public sealed class OutboxStoreTests
         Assert.Equal(3, await store.InsertAsync([Pending("c/a/1"), Pending("c/b/1"), Pending("c/a/2")], CancellationToken.None));
         Assert.Equal(1, await store.InsertAsync([Pending("c/a/1"), Pending("c/c/1"), Pending("c/c/1")], CancellationToken.None));
 
-        var unsent = await store.ReadUnsentAsync(10, CancellationToken.None);
+        var unsent = await store.ReadUnsentAsync(0, 10, CancellationToken.None);
         Assert.Equal(["c/a/1", "c/b/1", "c/a/2", "c/c/1"], unsent.Select(u => u.Payload.Trim('"')));
+        var after = await store.ReadUnsentAsync(unsent[1].Id, 1, CancellationToken.None);
+        Assert.Equal(["c/a/2"], after.Select(u => u.Payload.Trim('"')));
         Assert.Equal((4, DateTimeOffset.UnixEpoch), await store.MeasureAsync(CancellationToken.None));
     }
 
@@ -26,7 +28,7 @@ public sealed class OutboxStoreTests
     {
         var (store, database) = await MigratedStoreAsync();
         await store.InsertAsync(Enumerable.Range(0, 7).Select(i => Pending($"c/e{i}/1")).ToList(), CancellationToken.None);
-        var rows = await store.ReadUnsentAsync(10, CancellationToken.None);
+        var rows = await store.ReadUnsentAsync(0, 10, CancellationToken.None);
         await store.MarkSentAsync(rows.Take(5).Select(r => r.Id).ToList(), CancellationToken.None);
         await ExecuteAsync(database, $"UPDATE collector.outbox SET sent_at = now() - interval '2 hours' WHERE id IN ({rows[0].Id}, {rows[1].Id}, {rows[2].Id})");
 
@@ -36,7 +38,7 @@ public sealed class OutboxStoreTests
         Assert.Equal(0, await store.PurgeSentAsync(cutoff, 2, CancellationToken.None));
 
         Assert.Equal(4, await CountAsync(database, "SELECT count(*) FROM collector.outbox"));
-        Assert.Equal(2, (await store.ReadUnsentAsync(10, CancellationToken.None)).Count);
+        Assert.Equal(2, (await store.ReadUnsentAsync(0, 10, CancellationToken.None)).Count);
     }
 
     private static PendingOccurrence Pending(string key) =>
