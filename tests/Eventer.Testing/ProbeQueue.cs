@@ -42,8 +42,8 @@ public sealed class ProbeQueue : IAsyncDisposable
         return new ProbeQueue(amqpUri, connection, channel, queue);
     }
 
-    /// <summary>Takes what is in the queue now; after a broker restart it connects again (the queue is durable).</summary>
-    public async Task PollAsync()
+    /// <summary>Takes what is in the queue now, up to <paramref name="limit"/> messages; after a broker restart it connects again (the queue is durable).</summary>
+    public async Task PollAsync(int limit = int.MaxValue)
     {
         if (!_channel.IsOpen)
         {
@@ -52,7 +52,7 @@ public sealed class ProbeQueue : IAsyncDisposable
             _channel = await _connection.CreateChannelAsync();
         }
 
-        while (await _channel.BasicGetAsync(_queue, autoAck: true) is { } result)
+        for (var taken = 0; taken < limit && await _channel.BasicGetAsync(_queue, autoAck: true) is { } result; taken++)
         {
             _received.Add(ProbedOccurrence.Parse(result.BasicProperties.MessageId, Encoding.UTF8.GetString(result.Body.Span)));
         }

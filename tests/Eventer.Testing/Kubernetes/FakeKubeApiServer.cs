@@ -38,6 +38,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private long _resourceVersion = 1000;
     private long _compactedThrough;
+    private ((string Api, string? Namespace, long Version) Key, List<string> Items)? _listSnapshot;
 
     private FakeKubeApiServer(WebApplication app) => _app = app;
 
@@ -459,7 +460,6 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
 
         var limit = int.TryParse(context.Request.Query["limit"], out var l) && l > 0 ? l : int.MaxValue;
-        List<JsonObject> items;
         long listVersion;
         var offset = 0;
         if (context.Request.Query["continue"] is [{ Length: > 0 } token])
@@ -477,25 +477,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             }
         }
 
-        lock (_lock)
-        {
-            items = _objects
-                .Where(o => o.Key.Api == api && (ns is null || Namespace(o.Value) == ns))
-                .Select(o => o.Value)
-                .OrderBy(o => (string?)o["metadata"]!["namespace"], StringComparer.Ordinal)
-                .ThenBy(o => (string?)o["metadata"]!["name"], StringComparer.Ordinal)
-                .Skip(offset)
-                .Take(limit == int.MaxValue ? int.MaxValue : limit + 1)
-                .Select(o => o.DeepClone())
-                .ToList()!.Cast<JsonObject>().ToList();
-        }
-
-        string? next = null;
-        if (items.Count > limit)
-        {
-            items.RemoveAt(items.Count - 1);
-            next = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{listVersion}:{offset + limit}"));
-        }
+        // Every page of one list comes from the same snapshot, as a real server's do; it is
+        // sorted and serialized once, so a list of 100,000 costs the fake little.
+        var snapshot = ListSnapshot(api, ns, listVersion);
+        var items = snapshot.Skip(offset).Take(limit).ToList();
+        string? next = offset + items.Count < snapshot.Count
+            ? Convert.ToBase64String(Encoding.UTF8.GetBytes($"{listVersion}:{offset + items.Count}"))
+            : null;
 
         var metadata = new JsonObject { ["resourceVersion"] = listVersion.ToString(CultureInfo.InvariantCulture) };
         if (next is not null)
@@ -503,15 +491,31 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             metadata["continue"] = next;
         }
 
-        var list = new JsonObject
-        {
-            ["kind"] = "EventList",
-            ["apiVersion"] = api,
-            ["metadata"] = metadata,
-            ["items"] = new JsonArray(items.ToArray<JsonNode?>()),
-        };
+        var head = new JsonObject { ["kind"] = "EventList", ["apiVersion"] = api, ["metadata"] = metadata }.ToJsonString();
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(list.ToJsonString());
+        await context.Response.WriteAsync($"{head[..^1]},\"items\":[{string.Join(',', items)}]}}");
+    }
+
+    /// <summary>The serialized Events a list at <paramref name="listVersion"/> returns, sorted as the server does (namespace, name).</summary>
+    private List<string> ListSnapshot(string api, string? ns, long listVersion)
+    {
+        lock (_lock)
+        {
+            if (_listSnapshot is { } cached && cached.Key == (api, ns, listVersion))
+            {
+                return cached.Items;
+            }
+
+            var items = _objects
+                .Where(o => o.Key.Api == api && (ns is null || Namespace(o.Value) == ns))
+                .Select(o => o.Value)
+                .OrderBy(o => (string?)o["metadata"]!["namespace"], StringComparer.Ordinal)
+                .ThenBy(o => (string?)o["metadata"]!["name"], StringComparer.Ordinal)
+                .Select(o => o.ToJsonString())
+                .ToList();
+            _listSnapshot = ((api, ns, listVersion), items);
+            return items;
+        }
     }
 
     private async Task WatchAsync(HttpContext context, string api, string? ns)
