@@ -33,6 +33,8 @@ public static class EventerBusExtensions
 
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit 8.5 reports usage to masstransit.io by default: nothing leaves the cluster.
+            bus.DisableUsageTelemetry();
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, cfg) =>
             {

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Eventer.Testing;
+
+/// <summary>
+/// A service run as a process of its own from its built assembly (never through <c>dotnet run</c>,
+/// whose app outlives a killed parent), so a test can SIGKILL it the way a node loss or the OOM
+/// killer does: no shutdown, no drain, no lease release. Settings are passed as environment
+/// variables (<c>Section__Key</c>); its output is kept for the failure message, not printed.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private const int KeptLines = 200;
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ServiceProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    /// <summary>Where the service serves health and metrics.</summary>
+    public Uri Address { get; }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>The last lines the service wrote (stdout and stderr).</summary>
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>
+    /// Starts <paramref name="project"/> (e.g. <c>Eventer.Collector</c>) from
+    /// <c>services/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0</c>, built with the tests in the
+    /// same configuration, on a free loopback port.
+    /// </summary>
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> settings)
+    {
+        var assembly = BuiltAssembly(project);
+        var port = FreePort();
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(assembly);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = new Process { StartInfo = start };
+        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, line) => service.Keep(line.Data);
+        process.ErrorDataReceived += (_, line) => service.Keep(line.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200; fails with the service's output if it exits or the deadline passes.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"the service exited with code {_process.ExitCode}:\n{Output}");
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(Address, "/health/ready"));
+                    return response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, timeout ?? TimeSpan.FromSeconds(60), "/health/ready to answer 200");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{Output}", ex);
+        }
+    }
+
+    /// <summary>SIGKILL: the process ends at once, in the middle of whatever it was doing.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > KeptLines && _output.TryDequeue(out _))
+        {
+        }
+    }
+
+    /// <summary>The service's assembly, built in the configuration the tests were built in (bin/Debug or bin/Release).</summary>
+    private static string BuiltAssembly(string project)
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "eventer.sln")))
+        {
+            root = root.Parent;
+        }
+
+        if (root is null)
+        {
+            throw new InvalidOperationException($"no eventer.sln above {AppContext.BaseDirectory}");
+        }
+
+        var assembly = Path.Combine(root.FullName, "services", project, "bin", configuration, here.Name, project + ".dll");
+        return File.Exists(assembly) ? assembly : throw new FileNotFoundException($"{project} is not built (looked for {assembly})", assembly);
+    }
+
+    /// <summary>The dotnet host running the tests (the SDK says which), so the service runs on the same runtime.</summary>
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
