@@ -55,6 +55,7 @@ public static class CollectorHost
     private static void AddOutbox(IServiceCollection services)
     {
         services.AddSingleton<OutboxStore>();
+        services.AddSingleton<DeadLetterStore>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
