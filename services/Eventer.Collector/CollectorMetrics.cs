@@ -41,7 +41,7 @@ public sealed class CollectorMetrics
         _watchRestarts = meter.CreateCounter<long>("eventer.collector.watch.restarts", description: "Watches started again, by cause.");
         _relists = meter.CreateCounter<long>("eventer.collector.relists", description: "Full lists after the first, by cause.");
         _possibleGaps = meter.CreateCounter<long>("eventer.collector.possible_gaps", description: "Times events may have expired unseen, by cause (expired, downtime).");
-        _malformedLines = meter.CreateCounter<long>("eventer.collector.watch.malformed_lines", description: "Watch lines that could not be read.");
+        _malformedLines = meter.CreateCounter<long>("eventer.collector.watch.malformed_lines", description: "Watch lines and listed Events that could not be read (skipped).");
         meter.CreateObservableGauge("eventer.collector.outbox.depth", () => Interlocked.Read(ref _outboxDepth), description: "Outbox rows not yet published.");
         meter.CreateObservableGauge("eventer.collector.outbox.oldest_unsent_age", () => Volatile.Read(ref _oldestUnsentAgeSeconds), unit: "s",
             description: "Age of the oldest unpublished occurrence.");
