@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -20,9 +19,6 @@ public static class StorableText
 
     // Room kept for the marker; the longest one ("…[eventer cut 2147483647 of 2147483647 bytes]") is 47 bytes.
     private const int MarkerBytes = 64;
-
-    private static readonly SearchValues<char> Unstorable = SearchValues.Create(
-        "\0" + new string(Enumerable.Range(0xD800, 0x800).Select(c => (char)c).ToArray()));
 
     /// <summary>
     /// <paramref name="text"/> with every NUL and every unpaired surrogate replaced by U+FFFD (paired
@@ -63,7 +59,7 @@ public static class StorableText
     private static int FirstToReplace(ReadOnlySpan<char> text)
     {
         var offset = 0;
-        while (text[offset..].IndexOfAny(Unstorable) is var found and >= 0)
+        while (NextSuspect(text[offset..]) is var found and >= 0)
         {
             var i = offset + found;
             if (!IsPairAt(text, i))
@@ -75,6 +71,14 @@ public static class StorableText
         }
 
         return -1;
+    }
+
+    /// <summary>The first NUL or surrogate (paired or not); two vectorized searches, as clean text is the common case.</summary>
+    private static int NextSuspect(ReadOnlySpan<char> text)
+    {
+        var nul = text.IndexOf('\0');
+        var surrogate = text.IndexOfAnyInRange('\uD800', '\uDFFF');
+        return nul < 0 ? surrogate : surrogate < 0 ? nul : Math.Min(nul, surrogate);
     }
 
     private static bool IsPairAt(ReadOnlySpan<char> text, int i) =>
