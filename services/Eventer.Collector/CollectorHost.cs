@@ -55,6 +55,7 @@ public static class CollectorHost
     private static void AddOutbox(IServiceCollection services)
     {
         services.AddSingleton<OutboxStore>();
+        services.AddSingleton<DeadLetterStore>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
@@ -67,15 +68,17 @@ public static class CollectorHost
     private static void AddWatching(IServiceCollection services)
     {
         // Collector:Kubeconfig when set; else KUBECONFIG, then ~/.kube/config, then the in-cluster service account.
-        services.AddSingleton<IKubernetes>(sp => new Kubernetes(
+        services.AddSingleton(sp => new Kubernetes(
             sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Kubeconfig is { Length: > 0 } path
                 ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
                 : KubernetesClientConfiguration.BuildDefaultConfig()));
+        services.AddSingleton<IKubernetes>(sp => sp.GetRequiredService<Kubernetes>());
         services.AddSingleton(sp => new KubeEventMapper(
             sp.GetRequiredService<IOptions<CollectorOptions>>().Value.ClusterName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IKubeEventSource>(sp => new KubeEventSource(
-            sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<KubeEventMapper>(),
-            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Api));
+            sp.GetRequiredService<Kubernetes>(), sp.GetRequiredService<KubeEventMapper>(),
+            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Api,
+            sp.GetRequiredService<CollectorMetrics>(), sp.GetRequiredService<ILogger<KubeEventSource>>()));
         services.AddSingleton(sp => new OccurrenceTracker(sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<CollectorOptions>>().Value.EventTtl + OccurrenceTracker.Margin));
         services.AddSingleton<WatchHeartbeat>();

@@ -15,6 +15,7 @@ public sealed class CollectorMetrics
     private readonly Counter<long> _deduplicated;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _stored;
+    private readonly Counter<long> _setAside;
     private readonly Counter<long> _published;
     private readonly Counter<long> _returned;
     private readonly Counter<long> _purged;
@@ -32,13 +33,15 @@ public sealed class CollectorMetrics
         _deduplicated = meter.CreateCounter<long>("eventer.collector.occurrences.deduplicated", description: "Observations that were no new occurrence, by stage (memory, outbox).");
         _dropped = meter.CreateCounter<long>("eventer.collector.occurrences.dropped", description: "Observations dropped at the source by Collector:Drop rules.");
         _stored = meter.CreateCounter<long>("eventer.collector.occurrences.stored", description: "New occurrences written to the outbox.");
+        _setAside = meter.CreateCounter<long>("eventer.collector.occurrences.set_aside",
+            description: "Occurrences PostgreSQL refused for their content, set aside in collector.dead_letters, by SQLSTATE.");
         _published = meter.CreateCounter<long>("eventer.collector.occurrences.published", description: "Occurrences published to RabbitMQ and confirmed.");
         _returned = meter.CreateCounter<long>("eventer.collector.publish.returned", description: "Publishes RabbitMQ returned because no queue is bound to the exchange (the rows wait).");
         _purged = meter.CreateCounter<long>("eventer.collector.outbox.purged", description: "Sent outbox rows deleted after the retention window.");
         _watchRestarts = meter.CreateCounter<long>("eventer.collector.watch.restarts", description: "Watches started again, by cause.");
         _relists = meter.CreateCounter<long>("eventer.collector.relists", description: "Full lists after the first, by cause.");
         _possibleGaps = meter.CreateCounter<long>("eventer.collector.possible_gaps", description: "Times events may have expired unseen, by cause (expired, downtime).");
-        _malformedLines = meter.CreateCounter<long>("eventer.collector.watch.malformed_lines", description: "Watch lines that could not be read.");
+        _malformedLines = meter.CreateCounter<long>("eventer.collector.watch.malformed_lines", description: "Watch lines and listed Events that could not be read (skipped).");
         meter.CreateObservableGauge("eventer.collector.outbox.depth", () => Interlocked.Read(ref _outboxDepth), description: "Outbox rows not yet published.");
         meter.CreateObservableGauge("eventer.collector.outbox.oldest_unsent_age", () => Volatile.Read(ref _oldestUnsentAgeSeconds), unit: "s",
             description: "Age of the oldest unpublished occurrence.");
@@ -57,6 +60,9 @@ public sealed class CollectorMetrics
     public void Dropped() => _dropped.Add(1);
 
     public void Stored(long count) => _stored.Add(count);
+
+    /// <summary>SQLSTATEs are a fixed set of codes, so the label stays bounded.</summary>
+    public void SetAside(string? sqlState) => _setAside.Add(1, new KeyValuePair<string, object?>("sql_state", sqlState ?? "none"));
 
     public void Published(long count) => _published.Add(count);
 

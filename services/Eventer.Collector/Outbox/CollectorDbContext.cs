@@ -12,6 +12,8 @@ public sealed class CollectorDbContext(DbContextOptions<CollectorDbContext> opti
 
     public DbSet<WatchState> WatchStates => Set<WatchState>();
 
+    public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -38,6 +40,19 @@ public sealed class CollectorDbContext(DbContextOptions<CollectorDbContext> opti
         state.HasKey(s => s.Cluster);
         state.Property(s => s.Cluster).HasColumnName("cluster");
         state.Property(s => s.LastWatchingAt).HasColumnName("last_watching_at");
+
+        var dead = modelBuilder.Entity<DeadLetter>();
+        dead.ToTable("dead_letters");
+        dead.HasKey(d => d.Id);
+        dead.Property(d => d.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+        dead.Property(d => d.OccurrenceKey).HasColumnName("occurrence_key");
+        dead.HasIndex(d => d.OccurrenceKey).IsUnique();
+        dead.Property(d => d.MessageId).HasColumnName("message_id");
+        dead.Property(d => d.SqlState).HasColumnName("sql_state");
+        dead.Property(d => d.Reason).HasColumnName("reason");
+        dead.Property(d => d.Payload).HasColumnName("payload").HasColumnType("bytea");
+        dead.Property(d => d.ObservedAt).HasColumnName("observed_at");
+        dead.Property(d => d.SetAsideAt).HasColumnName("set_aside_at").HasDefaultValueSql("now()");
     }
 }
 
@@ -46,6 +61,23 @@ public sealed class WatchState
 {
     public required string Cluster { get; init; }
     public DateTimeOffset LastWatchingAt { get; init; }
+}
+
+/// <summary>An occurrence PostgreSQL refused for its content (see <see cref="DeadLetterStore"/>).</summary>
+public sealed class DeadLetter
+{
+    public long Id { get; init; }
+    public required string OccurrenceKey { get; init; }
+    public Guid MessageId { get; init; }
+
+    /// <summary>The SQLSTATE of the refusal; null when the row could not even be sent.</summary>
+    public string? SqlState { get; init; }
+    public required string Reason { get; init; }
+
+    /// <summary>The <c>KubeEventObserved</c> JSON as UTF-8 bytes: bytea keeps what jsonb refused.</summary>
+    public required byte[] Payload { get; init; }
+    public DateTimeOffset ObservedAt { get; init; }
+    public DateTimeOffset SetAsideAt { get; init; }
 }
 
 /// <summary>Lets <c>dotnet ef migrations add</c> build the model without a running collector or database.</summary>

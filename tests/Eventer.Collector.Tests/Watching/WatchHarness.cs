@@ -27,15 +27,17 @@ public sealed class WatchHarness : IAsyncDisposable
         _kubeconfig = api.WriteKubeconfig();
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig));
         var mapper = new KubeEventMapper("test-cluster", TimeProvider.System);
+        Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        Metrics = new CollectorMetrics(Meters);
         _watcher = new KubeEventWatcher(
-            new KubeEventSource(client, mapper, options.Api),
+            new KubeEventSource(client, mapper, options.Api, Metrics, NullLogger<KubeEventSource>.Instance),
             Sink,
             // No database here: the heartbeat fails fast, which only skips the downtime warning.
             new WatchHeartbeat(NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Timeout=1"), TimeProvider.System),
             new LeaderGate(new LeadershipOptions(), null, NullLogger<LeaderGate>.Instance), // a single replica always leads
             Tracker,
             new CollectorStatus(),
-            new CollectorMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
+            Metrics,
             Options.Create(options),
             NullLogger<KubeEventWatcher>.Instance);
     }
@@ -46,6 +48,11 @@ public sealed class WatchHarness : IAsyncDisposable
 
     /// <summary>What the watcher remembers per event.</summary>
     public OccurrenceTracker Tracker { get; } = new(TimeProvider.System, TimeSpan.FromHours(1) + OccurrenceTracker.Margin);
+
+    /// <summary>The meters the watcher and the source report to (for a <c>MetricCollector</c>).</summary>
+    public IMeterFactory Meters { get; }
+
+    public CollectorMetrics Metrics { get; }
 
     public static async Task<WatchHarness> StartAsync(Action<CollectorOptions>? configure = null)
     {

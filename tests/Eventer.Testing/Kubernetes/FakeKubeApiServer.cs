@@ -229,6 +229,19 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// From now on, every list response has the JSON text <paramref name="standIn"/> (a string
+    /// token, quotes included, such as <c>"\"@lone-surrogate\""</c>) replaced by <paramref name="json"/>
+    /// verbatim: a test stores an Event with the stand-in and the list serves what JsonNode cannot
+    /// hold, such as a lone surrogate escape. (Watch lines take raw text through <see cref="SendMalformedLine"/>.)
+    /// </summary>
+    public void ServeVerbatim(string standIn, string json) => _verbatim[standIn] = json;
+
+    private string Verbatim(string body) =>
+        _verbatim.Aggregate(body, (text, swap) => text.Replace(swap.Key, swap.Value, StringComparison.Ordinal));
+
+    private readonly ConcurrentDictionary<string, string> _verbatim = new();
+
     public async ValueTask DisposeAsync()
     {
         CloseOpenWatches();
@@ -493,7 +506,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
         var head = new JsonObject { ["kind"] = "EventList", ["apiVersion"] = api, ["metadata"] = metadata }.ToJsonString();
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync($"{head[..^1]},\"items\":[{string.Join(',', items)}]}}");
+        await context.Response.WriteAsync(Verbatim($"{head[..^1]},\"items\":[{string.Join(',', items)}]}}"));
     }
 
     /// <summary>The serialized Events a list at <paramref name="listVersion"/> returns, sorted as the server does (namespace, name).</summary>
