@@ -10,8 +10,7 @@ namespace Eventer.ServiceDefaults;
 public static class EventerBusExtensions
 {
     /// <summary>
-    /// Adds MassTransit over RabbitMQ (<c>ConnectionStrings:rabbitmq</c>, default
-    /// <c>amqp://guest:guest@localhost:5672/</c>). When <paramref name="queue"/> is given, the
+    /// Adds MassTransit over RabbitMQ (<c>ConnectionStrings:rabbitmq</c>, required). When <paramref name="queue"/> is given, the
     /// consumers registered by <paramref name="configure"/> read that durable queue (or the
     /// <c>Bus:Queue</c> override) with the default in-memory retry and kill switch; their
     /// definitions add what is specific to them. Publisher confirms are on.

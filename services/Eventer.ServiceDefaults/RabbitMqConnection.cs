@@ -6,13 +6,19 @@ public sealed record RabbitMqConnection(string Host, int Port, string VirtualHos
     /// <summary>The configuration key.</summary>
     public const string Key = "ConnectionStrings:rabbitmq";
 
-    /// <summary>Used when the key is not set: a broker on this machine with RabbitMQ's default account.</summary>
-    public const string Default = "amqp://guest:guest@localhost:5672/";
-
-    /// <summary>Parses the URI; the error names the key, never the value (it holds a password).</summary>
+    /// <summary>
+    /// Parses the URI; a missing or malformed one stops the service with a message that names the
+    /// key, never the value (it holds a password). There is no default: a service that silently
+    /// talked to guest@localhost would look healthy while delivering nothing.
+    /// </summary>
     public static RabbitMqConnection Parse(string? connectionString)
     {
-        var value = string.IsNullOrWhiteSpace(connectionString) ? Default : connectionString.Trim();
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new EventerConfigurationException(Key, "is required, e.g. amqp://eventer:…@rabbitmq:5672/");
+        }
+
+        var value = connectionString.Trim();
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps") || uri.Host.Length == 0)
         {
             throw new EventerConfigurationException(Key, "must be an amqp:// or amqps:// URI such as amqp://user:password@host:5672/vhost");

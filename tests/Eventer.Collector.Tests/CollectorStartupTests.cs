@@ -15,6 +15,8 @@ public sealed class CollectorStartupTests
     [InlineData("Collector:Outbox:BufferCapacity", "0", "Collector:Outbox:BufferCapacity: The field BufferCapacity must be between")]
     [InlineData("Collector:Leadership:Mode", "raft", "Collector:Leadership:Mode")]
     [InlineData("ConnectionStrings:postgres", "not a connection string", "ConnectionStrings:postgres: is not a valid Npgsql connection string")]
+    [InlineData("ConnectionStrings:postgres", "", "ConnectionStrings:postgres: is required")]
+    [InlineData("ConnectionStrings:rabbitmq", "", "ConnectionStrings:rabbitmq: is required")]
     public async Task A_bad_setting_names_its_key(string key, string value, string expected)
     {
         var error = new StringWriter();
@@ -22,6 +24,7 @@ public sealed class CollectorStartupTests
         var exitCode = await EventerHost.RunAsync(CollectorHost.ServiceName, () => CollectorHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
         {
             ["ConnectionStrings:postgres"] = "Host=127.0.0.1;Port=1;Database=x",
+            ["ConnectionStrings:rabbitmq"] = "amqp://guest:guest@127.0.0.1:1/",
             ["Collector:ClusterName"] = "unit",
             [key] = value,
         })), error);

@@ -49,14 +49,25 @@ public sealed class StartupConfigurationTests
         Assert.Contains("Bus:Queue", output);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(" ")]
+    public async Task A_missing_broker_address_stops_the_service_with_one_line(string? connectionString)
+    {
+        var (exitCode, output) = await RunAsync(new() { ["ConnectionStrings:rabbitmq"] = connectionString });
+
+        Assert.Equal(EventerHost.ConfigurationErrorExitCode, exitCode);
+        Assert.Equal("test-service: cannot start: ConnectionStrings:rabbitmq: is required, e.g. amqp://eventer:…@rabbitmq:5672/", output);
+    }
+
     [Fact]
-    public void Rabbitmq_uri_parts_are_read_and_the_default_is_local()
+    public void Rabbitmq_uri_parts_are_read()
     {
         var parsed = RabbitMqConnection.Parse("amqps://eventer:p%40ss@broker.example:5671/prod%2Fevents");
-        var local = RabbitMqConnection.Parse(null);
+        var plain = RabbitMqConnection.Parse("amqp://rabbitmq");
 
         Assert.Equal(new RabbitMqConnection("broker.example", 5671, "prod/events", "eventer", "p@ss", true), parsed);
-        Assert.Equal(new RabbitMqConnection("localhost", 5672, "/", "guest", "guest", false), local);
+        Assert.Equal(new RabbitMqConnection("rabbitmq", 5672, "/", "guest", "guest", false), plain);
         Assert.DoesNotContain("p@ss", parsed.ToString());
     }
 
@@ -67,6 +78,7 @@ public sealed class StartupConfigurationTests
         var exitCode = await EventerHost.RunAsync("test-service", () =>
         {
             var builder = WebApplication.CreateBuilder();
+            builder.UseTestSettings(new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = "amqp://guest:guest@127.0.0.1:5672/" });
             builder.UseTestSettings(settings);
             builder.AddServiceDefaults("test-service");
             builder.AddEventerBus("test-queue");
