@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Eventer.Archive;
 using Eventer.Collector;
@@ -5,6 +6,8 @@ using Eventer.Testing;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Kubernetes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Npgsql;
 
 namespace Eventer.EndToEnd.Tests;
@@ -12,7 +15,9 @@ namespace Eventer.EndToEnd.Tests;
 /// <summary>
 /// The whole first path: Events served by the fake kube-apiserver are watched by the real
 /// collector, published to a real RabbitMQ, consumed by the real archive and stored in a real
-/// PostgreSQL — every occurrence exactly once, with its fields intact.
+/// PostgreSQL — every occurrence exactly once, with its fields intact. "Once" is counted where a
+/// duplicate would show before the archive's primary key hides it: at a probe queue bound to the
+/// exchange (every publish) and in the archive's own count of inserts.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class CollectorToArchiveTests : IAsyncLifetime
@@ -20,6 +25,8 @@ public sealed class CollectorToArchiveTests : IAsyncLifetime
     private FakeKubeApiServer _api = null!;
     private WebApplication _archive = null!;
     private WebApplication _collector = null!;
+    private ProbeQueue _probe = null!;
+    private MetricCollector<long> _inserted = null!;
     private string _postgres = "";
     private string _kubeconfig = "";
 
@@ -35,6 +42,8 @@ public sealed class CollectorToArchiveTests : IAsyncLifetime
             ["ConnectionStrings:rabbitmq"] = rabbitMq,
             ["ConnectionStrings:postgres"] = _postgres,
         }));
+        _inserted = new MetricCollector<long>(_archive.Services.GetRequiredService<IMeterFactory>(), ArchiveMetrics.Name, "eventer.archive.occurrences.stored");
+        _probe = await ProbeQueue.BindAsync(rabbitMq);
         _collector = CollectorHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
         {
             ["ConnectionStrings:rabbitmq"] = rabbitMq,
@@ -86,6 +95,10 @@ public sealed class CollectorToArchiveTests : IAsyncLifetime
 
         var stored = await StoredAsync();
         Assert.Equal(expected.OrderBy(e => e.Uid).ThenBy(e => e.Occurrence), stored.OrderBy(e => e.Uid).ThenBy(e => e.Occurrence));
+        await _probe.PollAsync();
+        Assert.Empty(_probe.Doubled());
+        Assert.Equal(expected.Count, _probe.Received.Count);
+        Assert.Equal(expected.Count, _inserted.GetMeasurementSnapshot().EvaluateAsCounter());
         await AssertSeedFieldsAsync(KubeEvents.Uid(seed));
     }
 
@@ -136,6 +149,8 @@ public sealed class CollectorToArchiveTests : IAsyncLifetime
         await _collector.DisposeAsync();
         await _archive.StopAsync();
         await _archive.DisposeAsync();
+        _inserted.Dispose();
+        await _probe.DisposeAsync();
         await _api.DisposeAsync();
         File.Delete(_kubeconfig);
     }

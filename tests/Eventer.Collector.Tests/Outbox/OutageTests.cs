@@ -54,18 +54,19 @@ public sealed class OutageTests
 
         // The watch stops reading once the buffer is full: at most the buffer, the batch being
         // retried (1 to 5 of them, however many the writer had taken) and the one occurrence waiting to
-        // enter the buffer are held in memory.
+        // enter the buffer are held in memory — and it stays so while the writer keeps failing.
         var bound = baseline + 10 + 5 + 1;
         await Eventually.HoldsAsync(() => observed.GetMeasurementSnapshot().EvaluateAsCounter() >= baseline + 10 + 1, TimeSpan.FromSeconds(30), "the buffer filled");
-        for (var i = 0; i < 20; i++)
-        {
-            Assert.InRange(observed.GetMeasurementSnapshot().EvaluateAsCounter(), baseline, bound);
-            await Task.Delay(100);
-        }
+        var failuresSoFar = WriteFailures(rig);
+        await Eventually.HoldsAsync(() => WriteFailures(rig) >= failuresSoFar + 5, TimeSpan.FromSeconds(30), "five more failed writes");
+        Assert.InRange(observed.GetMeasurementSnapshot().EvaluateAsCounter(), baseline, bound);
 
         proxy.Restore();
         await rig.Probe.WaitForAsync(r => during.All(uid => r.Any(o => o.EventUid == uid)), "everything observed during the outage", TimeSpan.FromSeconds(90));
         await rig.SettleAsync();
         Assert.Empty(rig.Probe.Doubled());
     }
+
+    private static int WriteFailures(CollectorRig rig) =>
+        rig.Logs.GetSnapshot().Count(r => r.Message.StartsWith("Writing ", StringComparison.Ordinal) && r.Message.Contains("to the outbox failed", StringComparison.Ordinal));
 }

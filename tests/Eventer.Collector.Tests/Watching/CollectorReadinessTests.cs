@@ -16,7 +16,8 @@ public sealed class CollectorReadinessTests
         // The outbox writer and the relay are up quickly; readiness must still wait for the list,
         // or whatever happens before it would be seen only as the state the list returns.
         await Eventually.HoldsAsync(() => rig.Api.Requests.Any(r => !r.Contains("watch=true")), TimeSpan.FromSeconds(30), "the list asked for");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(async () => (await collector.ReadinessAsync("database")).CheckStatus == "Healthy"
+            && (await collector.ReadinessAsync("masstransit-bus")).CheckStatus == "Healthy", TimeSpan.FromSeconds(30), "the database and the bus ready");
         var (status, _, body) = await collector.ReadinessAsync("collector");
         Assert.Equal(503, status);
         Assert.Contains("watch (all namespaces): not listed yet", body);
