@@ -85,7 +85,7 @@ public sealed class TcpProxyServerTests
         }
 
         // The client has given the session up; the server cannot know, so the lock stays taken.
-        await Always.HoldsForAsync(async () => !await TryLockAsync(direct, key), TimeSpan.FromSeconds(1), "the frozen session to keep its lock");
+        await Continually.HoldsForAsync(async () => !await TryLockAsync(direct, key), TimeSpan.FromSeconds(1), "the frozen session to keep its lock");
 
         proxy.Thaw();
 

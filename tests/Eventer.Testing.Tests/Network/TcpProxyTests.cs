@@ -90,7 +90,7 @@ public sealed class TcpProxyTests : IAsyncLifetime
         Assert.True(proxy.IsFrozen);
         await SendAsync(client, "up-1");
         await SendAsync(server, "down-1");
-        await Always.HoldsForAsync(() => !server.Poll(0, SelectMode.SelectRead) && !client.Poll(0, SelectMode.SelectRead),
+        await Continually.HoldsForAsync(() => !server.Poll(0, SelectMode.SelectRead) && !client.Poll(0, SelectMode.SelectRead),
             Quiet, "no byte to pass a frozen proxy");
         await SendAsync(client, "up-2");
         await SendAsync(server, "down-2");
@@ -114,7 +114,7 @@ public sealed class TcpProxyTests : IAsyncLifetime
         _proxy.Freeze();
         open.Dispose();
 
-        await Always.HoldsForAsync(() => _echo.OpenConnections == 1 && _proxy.OpenConnections == 1, Quiet,
+        await Continually.HoldsForAsync(() => _echo.OpenConnections == 1 && _proxy.OpenConnections == 1, Quiet,
             "the server side to stay open while frozen");
 
         _proxy.Thaw();
@@ -131,7 +131,7 @@ public sealed class TcpProxyTests : IAsyncLifetime
         using var late = await ConnectAsync();
         await SendAsync(late, "ping");
 
-        await Always.HoldsForAsync(() => !late.Poll(0, SelectMode.SelectRead) && _echo.OpenConnections == 0 && _proxy.OpenConnections == 1, Quiet,
+        await Continually.HoldsForAsync(() => !late.Poll(0, SelectMode.SelectRead) && _echo.OpenConnections == 0 && _proxy.OpenConnections == 1, Quiet,
             "the connection to hang, the server never reached");
 
         _proxy.Thaw();

@@ -7,7 +7,7 @@ namespace Eventer.Testing;
 /// no condition to wait for, so the condition is watched for a stated window and the check fails
 /// the moment it breaks.
 /// </summary>
-public static class Always
+public static class Continually
 {
     /// <summary>Polls <paramref name="condition"/> for <paramref name="window"/>; fails with <paramref name="what"/> as soon as it does not hold.</summary>
     public static async Task HoldsForAsync(Func<Task<bool>> condition, TimeSpan window, string what)
