@@ -19,7 +19,7 @@ namespace Eventer.DingTalkNotifier.Delivery;
 /// and every database call is waited for at most a renew interval, so a holder cut off from
 /// PostgreSQL without a reset stops sending before another replica can take over. What remains:
 /// a message the holder sent just before it froze, but could not mark, is sent again by its
-/// successor (one per robot at most, since a replica marks each message before its next send).
+/// successor (one message at most: a replica marks each message before it sends the next).
 /// </remarks>
 public sealed class AlertDispatcher(
     AlertStore store,
