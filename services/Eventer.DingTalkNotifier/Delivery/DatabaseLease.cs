@@ -195,12 +195,20 @@ public sealed class LeaseTerm : IAsyncDisposable
     private async Task RenewAsync()
     {
         using var renewing = CancellationTokenSource.CreateLinkedTokenSource(_stopRenewing.Token, _lost.Token);
+        var previous = _clock.GetTimestamp();
         while (true)
         {
             try
             {
-                await Task.Delay(_lease.RenewInterval, _clock, renewing.Token);
-                var sentAt = _clock.GetTimestamp();
+                // A renew interval from the start of the previous try, not from its end: a try that
+                // hung for its whole wait still leaves another one before the deadline.
+                var wait = _lease.RenewInterval - _clock.GetElapsedTime(previous);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _clock, renewing.Token);
+                }
+
+                var sentAt = previous = _clock.GetTimestamp();
                 if (!await _lease.TakeAsync(renewing.Token))
                 {
                     _logger.LogWarning("Lease {Lease} is held by another replica: {Holder} stops now", _lease.Name, _lease.Holder);

@@ -5,7 +5,9 @@ using Eventer.Testing;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Network;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -138,12 +140,37 @@ public sealed class DatabaseLeaseTests(ITestOutputHelper output) : IAsyncLifetim
         await Continually.HoldsForAsync(async () => await HolderAsync() == "b", a.RenewInterval * 2, "the lease to stay with the follower after the thaw");
     }
 
-    private DatabaseLease Lease(string holder, string connectionString)
+    [Fact]
+    public async Task A_renewal_that_hangs_for_its_whole_wait_still_leaves_a_second_try_before_the_deadline()
+    {
+        // Longer here, for room on a busy machine: renew every 2 s, deadline 5 s after a renewal.
+        var duration = TimeSpan.FromSeconds(6);
+        var logs = new FakeLogCollector();
+        await using var proxy = await TcpProxy.StartForPostgresAsync(_database);
+        var a = Lease("a", proxy.RoutePostgres(_database), duration, new FakeLogger(logs));
+        await using var held = await a.TryAcquireAsync(CancellationToken.None);
+        Assert.NotNull(held);
+        var renewed = held.Remaining;
+        await Eventually.HoldsAsync(() => held.Remaining > renewed, Deadline, "a renewal");
+
+        // The next try hangs until its wait (a renew interval) ends; then the network heals.
+        proxy.Freeze();
+        await Eventually.HoldsAsync(() => logs.GetSnapshot().Any(r => r.Message.StartsWith("Renewing lease", StringComparison.Ordinal)), Deadline,
+            "a renewal to be given up");
+        proxy.Thaw();
+
+        // The second try, made at once, gets through before the deadline (a try a renew interval
+        // after the failed one ended would come after it).
+        await Continually.HoldsForAsync(() => !held.Lost.IsCancellationRequested, duration, "the holder to keep its lease");
+        Assert.Equal("a", await HolderAsync());
+    }
+
+    private DatabaseLease Lease(string holder, string connectionString, TimeSpan? duration = null, ILogger? logger = null)
     {
         var source = NpgsqlDataSource.Create(connectionString);
         _sources.Add(source);
-        return new DatabaseLease(source, NotifierDbContext.LeasesTable, NotifierHost.DispatcherLeaseName, holder, Duration,
-            TimeProvider.System, NullLogger.Instance);
+        return new DatabaseLease(source, NotifierDbContext.LeasesTable, NotifierHost.DispatcherLeaseName, holder, duration ?? Duration,
+            TimeProvider.System, logger ?? NullLogger.Instance);
     }
 
     private async Task<string?> HolderAsync()
