@@ -17,6 +17,9 @@ public static class NotifierHost
     public const string ServiceName = "dingtalk-notifier";
     public const string Queue = "dingtalk-notifier";
 
+    /// <summary>The name of the lease in <c>dingtalk.leases</c> that lets one replica send.</summary>
+    public const string DispatcherLeaseName = "dispatcher";
+
     /// <summary>Builds the notifier; <paramref name="configure"/> lets tests add configuration or services first.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -39,7 +42,14 @@ public static class NotifierHost
         builder.Services.AddSingleton<AlertRenderer>();
         builder.Services.AddSingleton<NotifierMetrics>();
         builder.Services.AddSingleton<RobotStates>();
-        builder.Services.AddSingleton<DispatcherLock>();
+        builder.Services.AddSingleton(services => new DatabaseLease(
+            services.GetRequiredService<NpgsqlDataSource>(),
+            NotifierDbContext.LeasesTable,
+            DispatcherLeaseName,
+            DispatcherIdentity(),
+            services.GetRequiredService<IOptions<NotifierOptions>>().Value.DispatcherLeaseDuration,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<DatabaseLease>>()));
         builder.Services.AddHttpClient<DingTalkClient>((services, http) =>
                 http.Timeout = services.GetRequiredService<IOptions<NotifierOptions>>().Value.RequestTimeout)
             // The client lives as long as the sender (a singleton): connections are renewed so a
@@ -62,5 +72,12 @@ public static class NotifierHost
         var app = builder.Build();
         app.MapServiceDefaults();
         return app;
+    }
+
+    /// <summary>The host name (the pod's) and a random suffix: a restarted replica is not taken for the one it replaces.</summary>
+    private static string DispatcherIdentity()
+    {
+        var host = Environment.GetEnvironmentVariable("HOSTNAME") is { Length: > 0 } hostname ? hostname : Environment.MachineName;
+        return $"{host}-{Guid.NewGuid().ToString("N")[..6]}";
     }
 }

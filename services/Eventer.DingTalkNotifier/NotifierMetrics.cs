@@ -18,6 +18,7 @@ public sealed class NotifierMetrics
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _setAside;
+    private readonly Counter<long> _writeFailures;
     private Dictionary<string, long> _pending = [];
 
     public NotifierMetrics(IMeterFactory meters)
@@ -31,6 +32,7 @@ public sealed class NotifierMetrics
         _throttled = meter.CreateCounter<long>("eventer.dingtalk.messages.throttled", description: "Requests DingTalk answered with a rate limit, by robot.");
         _failed = meter.CreateCounter<long>("eventer.dingtalk.messages.failed", description: "Requests that failed, by robot and errcode (or http_<status>, timeout, network).");
         _setAside = meter.CreateCounter<long>("eventer.dingtalk.occurrences.set_aside", description: "Occurrences given up on after an alert failed too often in a row, by robot.");
+        _writeFailures = meter.CreateCounter<long>("eventer.dingtalk.write.failures", description: "Writes of routed occurrences that failed, by reason; the batch is tried again.");
         meter.CreateObservableGauge("eventer.dingtalk.alerts.pending",
             () => _pending.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("robot", p.Key))),
             description: "Occurrences waiting to be sent, by robot.");
@@ -67,6 +69,8 @@ public sealed class NotifierMetrics
     public void Failed(string robot, string code) => _failed.Add(1, new TagList { { "robot", robot }, { "errcode", code } });
 
     public void SetAside(string robot, int occurrences) => _setAside.Add(occurrences, new KeyValuePair<string, object?>("robot", robot));
+
+    public void WriteFailed(string reason) => _writeFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Pending(Dictionary<string, long> byRobot) => _pending = byRobot;
 }

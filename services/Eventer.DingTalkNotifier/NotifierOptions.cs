@@ -73,6 +73,15 @@ public sealed class NotifierOptions : IValidatableObject
     [Range(1_000, 20_000)]
     public int MaxMessageBytes { get; set; } = 19_000;
 
+    /// <summary>
+    /// How long the dispatcher lease lasts without renewal. One replica sends at a time; it renews
+    /// the lease every third of this and stops sending a sixth of it before the lease expires when
+    /// it cannot renew. The others try to take it every sixth of this, so a replica that vanishes
+    /// (even without closing its connections) is replaced within 7/6 of it: 35 s by default.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:03", "00:10:00")]
+    public TimeSpan DispatcherLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long sent alerts are remembered, so a redelivered message never notifies twice.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);

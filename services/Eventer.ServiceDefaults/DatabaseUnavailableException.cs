@@ -29,7 +29,11 @@ public static class DatabaseRetryExtensions
     /// <summary>
     /// Retries a consumer that threw <see cref="DatabaseUnavailableException"/> until the database
     /// is back or the service stops, pausing up to <paramref name="longestInterval"/>: the message
-    /// stays unacknowledged (the broker's) and never goes to the error queue for it.
+    /// stays unacknowledged (the broker's) and never goes to the error queue for it. Nor does the
+    /// outage count toward the endpoint's kill switch: MassTransit reports a retried fault to
+    /// observers only once the retries end, and these end only when the write succeeds. So a
+    /// database outage leaves the endpoint running with its batch waiting, whatever the
+    /// <c>Bus:KillSwitch*</c> settings, and the kill switch is left for faults that are not outages.
     /// </summary>
     public static void RetryWhileDatabaseUnavailable<TConsumer>(this IConsumerConfigurator<TConsumer> consumer, TimeSpan longestInterval)
         where TConsumer : class =>

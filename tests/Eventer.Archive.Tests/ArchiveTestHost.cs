@@ -44,7 +44,15 @@ internal sealed class ArchiveTestHost : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? [])
         {
-            all[key] = value;
+            // A null value drops the key: a test can ask for a service default this host overrides.
+            if (value is null)
+            {
+                all.Remove(key);
+            }
+            else
+            {
+                all[key] = value;
+            }
         }
 
         var app = ArchiveHost.Build([], b => b.UseTestSettings(all));

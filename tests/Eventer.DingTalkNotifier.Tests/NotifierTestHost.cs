@@ -24,6 +24,7 @@ internal sealed class NotifierTestHost : IAsyncDisposable
         Logs = logs;
         var meters = app.Services.GetRequiredService<IMeterFactory>();
         Duplicates = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.occurrences.duplicates");
+        WriteFailures = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.write.failures");
     }
 
     public WebApplication App { get; }
@@ -35,6 +36,8 @@ internal sealed class NotifierTestHost : IAsyncDisposable
     public FakeLogCollector Logs { get; }
 
     public MetricCollector<long> Duplicates { get; }
+
+    public MetricCollector<long> WriteFailures { get; }
 
     /// <summary>
     /// Settings for one robot <c>ops</c> on <paramref name="fake"/> with token <paramref name="token"/>,
@@ -66,7 +69,15 @@ internal sealed class NotifierTestHost : IAsyncDisposable
         };
         foreach (var (key, value) in settings)
         {
-            all[key] = value;
+            // A null value drops the key: a test can ask for a service default this host overrides.
+            if (value is null)
+            {
+                all.Remove(key);
+            }
+            else
+            {
+                all[key] = value;
+            }
         }
 
         var logs = new FakeLogCollector();
@@ -115,6 +126,7 @@ internal sealed class NotifierTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Duplicates.Dispose();
+        WriteFailures.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }

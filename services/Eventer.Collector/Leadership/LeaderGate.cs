@@ -11,6 +11,15 @@ namespace Eventer.Collector.Leadership;
 /// <see cref="LeadershipOptions"/>); only a process stalled for longer than that margin can
 /// overlap with its successor for a moment, and the outbox key makes that harmless.
 /// </summary>
+/// <remarks>
+/// That holds when the API server vanishes without a reset too (a partition: every request just
+/// hangs): <see cref="LeaderElector"/> races each renewal against <c>RenewDeadline</c>, whatever
+/// the client's own timeout (KubernetesClient's <c>HttpClientTimeout</c>, 100 s), and the token of
+/// each attempt here cancels the renewal it leaves hanging. A follower cut off the same way keeps
+/// trying; each of its attempts the elector gives up on stays open until that 100 s timeout (one
+/// connection every few seconds), and when the partition heals the late requests change nothing,
+/// since a Lease update names the resourceVersion it read.
+/// </remarks>
 public sealed class LeaderGate : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);

@@ -51,6 +51,7 @@ public sealed class KubeEventObservedConsumer(Router router, AlertStore store, N
         }
         catch (Exception ex) when (DatabaseUnavailableException.Recognizes(ex))
         {
+            metrics.WriteFailed("database_unavailable");
             throw new DatabaseUnavailableException(ex);
         }
     }

@@ -12,9 +12,18 @@ namespace Eventer.DingTalkNotifier.Delivery;
 /// occurrences each accepted message represents. What DingTalk refuses stays pending: throttled
 /// and failing robots back off, misconfigured ones wait for a person (and are retried rarely).
 /// </summary>
+/// <remarks>
+/// One replica sends at a time, the holder of the dispatcher <see cref="DatabaseLease"/>: the
+/// budget lives in memory, so two senders would each spend a robot's 20 a minute. Everything it
+/// does while holding the lease runs with the lease's token, which fires at its local deadline,
+/// and every database call is waited for at most a renew interval, so a holder cut off from
+/// PostgreSQL without a reset stops sending before another replica can take over. What remains:
+/// a message the holder sent just before it froze, but could not mark, is sent again by its
+/// successor (one message at most: a replica marks each message before it sends the next).
+/// </remarks>
 public sealed class AlertDispatcher(
     AlertStore store,
-    DispatcherLock dispatcherLock,
+    DatabaseLease lease,
     AlertRenderer renderer,
     IAlertSender sender,
     RobotStates robots,
@@ -42,28 +51,23 @@ public sealed class AlertDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var pause = _options.DispatchInterval * 5;
+        var pause = lease.PollInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 // First, whether or not this replica will dispatch: another one must not send these again.
                 await MarkAcceptedAsync();
-                await using var lease = await dispatcherLock.TryAcquireAsync(stoppingToken);
-                robots.Dispatching = lease is not null;
-                if (lease is null)
+                await using var term = await lease.TryAcquireAsync(stoppingToken);
+                robots.Dispatching = term is not null;
+                if (term is null)
                 {
                     await Task.Delay(pause, clock, stoppingToken);
                     continue;
                 }
 
-                await TakeOverAsync(stoppingToken);
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await lease.EnsureHeldAsync(stoppingToken);
-                    await DispatchOnceAsync(stoppingToken);
-                    await Task.Delay(_options.DispatchInterval, clock, stoppingToken);
-                }
+                logger.LogInformation("Dispatching alerts as {Holder}", lease.Holder);
+                await DispatchWhileHeldAsync(term, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -72,7 +76,7 @@ public sealed class AlertDispatcher(
             catch (Exception ex)
             {
                 robots.Dispatching = false;
-                if (DatabaseUnavailableException.Recognizes(ex))
+                if (ex is DatabaseUnavailableException || DatabaseUnavailableException.Recognizes(ex))
                 {
                     // Alerts wait in the table (new ones in the queue) until PostgreSQL is back.
                     logger.LogWarning("Dispatching alerts paused: PostgreSQL is unavailable ({Error}: {Reason}); trying again in {Delay}",
@@ -86,9 +90,31 @@ public sealed class AlertDispatcher(
                 await Task.Delay(pause, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+
+        robots.Dispatching = false;
     }
 
-    /// <summary>One round over all robots (marks left over by a failure were written before the lock was taken).</summary>
+    /// <summary>Dispatches until stopped or until the lease is lost (then returns, and the caller campaigns again).</summary>
+    private async Task DispatchWhileHeldAsync(LeaseTerm term, CancellationToken stoppingToken)
+    {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Lost);
+        try
+        {
+            await TakeOverAsync(held.Token);
+            while (true)
+            {
+                await DispatchOnceAsync(held.Token);
+                await Task.Delay(_options.DispatchInterval, clock, held.Token);
+            }
+        }
+        catch (OperationCanceledException) when (term.Lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            robots.Dispatching = false;
+            logger.LogWarning("Stopped dispatching alerts: the dispatcher lease could not be renewed in time; another replica may take over");
+        }
+    }
+
+    /// <summary>One round over all robots (marks left over by a failure were written before the lease was taken).</summary>
     private async Task DispatchOnceAsync(CancellationToken cancellationToken)
     {
         foreach (var robot in robots.All)
@@ -100,7 +126,7 @@ public sealed class AlertDispatcher(
                 continue;
             }
 
-            var pending = await store.PendingAsync(robot.Name, PendingReadLimit, cancellationToken);
+            var pending = await DatabaseAsync(store.PendingAsync(robot.Name, PendingReadLimit, CancellationToken.None), cancellationToken);
             var plan = AlertPlanner.Plan(pending, budget, now, _options.MaxAge, _options.FoldWindow, robot.LastAlerted);
             foreach (var alert in plan)
             {
@@ -111,19 +137,19 @@ public sealed class AlertDispatcher(
             }
         }
 
-        metrics.Pending(await store.PendingCountsAsync(cancellationToken));
+        metrics.Pending(await DatabaseAsync(store.PendingCountsAsync(CancellationToken.None), cancellationToken));
         await ForgetOldAsync(cancellationToken);
     }
 
     /// <summary>
-    /// On taking the lock: the budget remembers what was sent in the last minute (by a previous
+    /// On taking the lease: the budget remembers what was sent in the last minute (by a previous
     /// run or another replica — DingTalk counts those too), and alerts for robots no longer
     /// configured are named, since nothing will send them.
     /// </summary>
     private async Task TakeOverAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        foreach (var sends in (await store.RecentSendsAsync(now - RateBudget.Window, cancellationToken)).GroupBy(s => s.Robot))
+        foreach (var sends in (await DatabaseAsync(store.RecentSendsAsync(now - RateBudget.Window, CancellationToken.None), cancellationToken)).GroupBy(s => s.Robot))
         {
             if (robots.Find(sends.Key) is { } robot)
             {
@@ -131,7 +157,7 @@ public sealed class AlertDispatcher(
             }
         }
 
-        foreach (var (robot, count) in await store.PendingCountsAsync(cancellationToken))
+        foreach (var (robot, count) in await DatabaseAsync(store.PendingCountsAsync(CancellationToken.None), cancellationToken))
         {
             if (robots.Find(robot) is null)
             {
@@ -244,11 +270,19 @@ public sealed class AlertDispatcher(
         while (_acceptedUnmarked.Count > 0)
         {
             var (ids, disposition, sentAt) = _acceptedUnmarked[0];
-            // Not cancelled by stopping: the mark of a message DingTalk has is worth the moment.
-            await store.MarkSentAsync(ids, disposition, sentAt, CancellationToken.None);
+            // Not cancelled by stopping or by losing the lease: the mark of a message DingTalk has is
+            // worth the moment (it spares a second copy); only bounded.
+            await DatabaseAsync(store.MarkSentAsync(ids, disposition, sentAt, CancellationToken.None), CancellationToken.None);
             _acceptedUnmarked.RemoveAt(0);
         }
     }
+
+    /// <summary>Waits for a database call as long as the lease allows one to take (see <see cref="DatabaseCalls"/>).</summary>
+    private Task<T> DatabaseAsync<T>(Task<T> call, CancellationToken cancellationToken) =>
+        call.WithinAsync(lease.RenewInterval, clock, cancellationToken);
+
+    private Task DatabaseAsync(Task call, CancellationToken cancellationToken) =>
+        call.WithinAsync(lease.RenewInterval, clock, cancellationToken);
 
     /// <summary>
     /// A message about one occurrence continues that occurrence's trace; one standing for several
@@ -290,7 +324,7 @@ public sealed class AlertDispatcher(
         int forgotten, total = 0;
         do
         {
-            forgotten = await store.ForgetSentBeforeAsync(cutoff, ForgetBatch, cancellationToken);
+            forgotten = await DatabaseAsync(store.ForgetSentBeforeAsync(cutoff, ForgetBatch, CancellationToken.None), cancellationToken);
             total += forgotten;
         }
         while (forgotten == ForgetBatch);

@@ -14,7 +14,7 @@ public sealed class RobotStates(IOptions<NotifierOptions> options)
     /// <summary>The robot of that name, or null when it is not configured (any more).</summary>
     public RobotState? Find(string robot) => _robots.GetValueOrDefault(robot);
 
-    /// <summary>Whether this replica holds the dispatcher lock (one replica sends; the others stand by).</summary>
+    /// <summary>Whether this replica holds the dispatcher lease (one replica sends; the others stand by).</summary>
     public bool Dispatching { get; set; }
 }
 

@@ -7,14 +7,19 @@ namespace Eventer.DingTalkNotifier.Persistence;
 /// The notifier's schema: <c>dingtalk.alerts</c>, one row per occurrence and robot. A row waits
 /// there until a message represents it, so nothing is lost while a robot is throttled or
 /// misconfigured or the service restarts; once sent it stays for <c>InboxRetention</c> as the inbox
-/// that keeps a redelivered message from notifying twice. EF Core owns the migrations; the hot path
-/// is plain SQL in <see cref="AlertStore"/>.
+/// that keeps a redelivered message from notifying twice. <c>dingtalk.leases</c> holds the
+/// dispatcher's lease (see <see cref="Delivery.DatabaseLease"/>). EF Core owns the migrations; the
+/// hot path is plain SQL in <see cref="AlertStore"/> and the lease.
 /// </summary>
 public sealed class NotifierDbContext(DbContextOptions<NotifierDbContext> options) : DbContext(options)
 {
     public const string Schema = "dingtalk";
 
+    public const string LeasesTable = Schema + ".leases";
+
     public DbSet<AlertRow> Alerts => Set<AlertRow>();
+
+    public DbSet<LeaseRow> Leases => Set<LeaseRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -39,7 +44,22 @@ public sealed class NotifierDbContext(DbContextOptions<NotifierDbContext> option
         row.HasIndex(r => new { r.MessageId, r.Robot }).IsUnique();
         row.HasIndex(r => new { r.Robot, r.Id }).HasFilter("sent_at IS NULL").HasDatabaseName("ix_alerts_pending");
         row.HasIndex(r => r.SentAt).HasFilter("sent_at IS NOT NULL").HasDatabaseName("ix_alerts_sent_at");
+
+        var lease = modelBuilder.Entity<LeaseRow>();
+        lease.ToTable("leases");
+        lease.HasKey(l => l.Name);
+        lease.Property(l => l.Name).HasColumnName("name");
+        lease.Property(l => l.Holder).HasColumnName("holder");
+        lease.Property(l => l.ExpiresAt).HasColumnName("expires_at");
     }
+}
+
+/// <summary>A row of <c>dingtalk.leases</c>: who holds a named lease, and until when by the database's clock.</summary>
+public sealed class LeaseRow
+{
+    public required string Name { get; init; }
+    public required string Holder { get; init; }
+    public DateTimeOffset ExpiresAt { get; init; }
 }
 
 /// <summary>A row of <c>dingtalk.alerts</c> (the schema's shape; the service reads and writes it with SQL).</summary>

@@ -1,18 +1,21 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Eventer.Collector.Leadership;
 using Eventer.Testing;
 using Eventer.Testing.Kubernetes;
+using Eventer.Testing.Network;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace Eventer.Collector.Tests.Leadership;
 
 /// <summary>Mode <c>lease</c>: KubernetesClient's LeaseLock against the fake apiserver's Leases.</summary>
 [Trait("Category", "Integration")]
-public sealed class LeaseLeadershipTests : IAsyncLifetime
+public sealed class LeaseLeadershipTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Namespace = "eventer";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -75,6 +78,49 @@ public sealed class LeaseLeadershipTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_leader_whose_connection_freezes_stops_leading_before_the_follower_leads_within_the_bound()
+    {
+        // The leader reaches the apiserver through a proxy; freezing it is a leader that vanished
+        // (node loss, a partition): no reset, every call just hangs.
+        await using var proxy = await TcpProxy.StartAsync(_api.Address.Host, _api.Address.Port);
+        await using var candidates = new Candidates();
+        var a = await StartAsync(candidates, client: Client($"http://{proxy.Host}:{proxy.Port}"));
+        await candidates.LeadsAsync(a);
+        var b = await StartAsync(candidates);
+        await Eventually.HoldsAsync(() => b.Leader == a.Identity, Deadline, "the follower to see the leader");
+        long stoppedAt = 0, ledAt = 0;
+        a.LeadershipChanged += (_, leading) => stoppedAt = leading ? 0 : Stopwatch.GetTimestamp();
+        b.LeadershipChanged += (_, leading) => ledAt = leading ? Stopwatch.GetTimestamp() : 0;
+
+        proxy.Freeze();
+        var frozenAt = Stopwatch.GetTimestamp();
+
+        await candidates.LeadsAsync(b);
+        var (lease, renew, retry) = Candidates.Fast;
+        var stopped = Stopwatch.GetElapsedTime(frozenAt, stoppedAt);
+        var takeover = Stopwatch.GetElapsedTime(frozenAt, ledAt);
+        output.WriteLine($"lease {lease.TotalSeconds} s, renew deadline {renew.TotalSeconds} s, retry {retry.TotalSeconds} s: "
+            + $"the frozen leader stopped {stopped.TotalSeconds:0.00} s after the freeze, the follower led {takeover.TotalSeconds:0.00} s after it");
+        Assert.False(a.IsLeader);
+        Assert.NotEqual(0, stoppedAt);
+        Assert.True(stoppedAt < ledAt, "the follower led before the frozen leader stopped");
+        Assert.Equal(1, candidates.MostLeadersAtOnce);
+        // The leader stops once a renewal has not succeeded within the renew deadline; the follower
+        // takes over once it has seen the same record for the lease duration, checked every retry period.
+        Assert.InRange(stopped, TimeSpan.Zero, retry + renew + TimeSpan.FromSeconds(0.5));
+        Assert.InRange(takeover, TimeSpan.Zero, lease + retry * 2 + TimeSpan.FromSeconds(1));
+        Assert.Equal(b.Identity, Spec()["holderIdentity"]?.GetValue<string>());
+
+        proxy.Thaw();
+
+        // The requests the freeze held arrive late: they must not give the lease back to the old leader.
+        await Eventually.HoldsAsync(() => a.Leader == b.Identity, Deadline, "the old leader to see the new one");
+        await Continually.HoldsForAsync(() => !a.IsLeader && b.IsLeader && Spec()["holderIdentity"]?.GetValue<string>() == b.Identity,
+            lease, "the new leader to keep the lease after the thaw");
+        Assert.Equal(1, candidates.MostLeadersAtOnce);
+    }
+
+    [Fact]
     public async Task The_fake_answers_leases_as_a_real_server_does()
     {
         var client = Client();
@@ -110,17 +156,25 @@ public sealed class LeaseLeadershipTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
-    private async Task<LeaderGate> StartAsync(Candidates candidates, TimeSpan? leaseDuration = null)
+    private async Task<LeaderGate> StartAsync(Candidates candidates, TimeSpan? leaseDuration = null, Kubernetes? client = null)
     {
         var options = Candidates.Options(_lease, leaseDuration, LeadershipMode.Lease);
         options.LeaseNamespace = Namespace;
-        return await candidates.StartAsync(options, LeaderLocks.Create(options, Client)!);
+        return await candidates.StartAsync(options, LeaderLocks.Create(options, () => client ?? Client())!);
     }
 
     // One client per replica, as separate pods would have.
     private Kubernetes Client()
     {
         var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig));
+        _clients.Add(client);
+        return client;
+    }
+
+    // A client of the fake at another address (through a proxy), with its token, as from a kubeconfig.
+    private Kubernetes Client(string host)
+    {
+        var client = new Kubernetes(new KubernetesClientConfiguration { Host = host, AccessToken = _api.Token });
         _clients.Add(client);
         return client;
     }

@@ -95,25 +95,6 @@ public sealed class AlertStoreTests
         Assert.Equal([("ops", Now.AddSeconds(-10)), ("payments", Now.AddSeconds(-1))], recent);
     }
 
-    [Fact]
-    public async Task The_dispatcher_lock_is_held_by_one_at_a_time_and_released_on_dispose()
-    {
-        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
-        await using var firstSource = NpgsqlDataSource.Create(database);
-        await using var secondSource = NpgsqlDataSource.Create(database);
-        var first = new DispatcherLock(firstSource);
-        var second = new DispatcherLock(secondSource);
-
-        var held = await first.TryAcquireAsync(CancellationToken.None);
-        Assert.NotNull(held);
-        Assert.Null(await second.TryAcquireAsync(CancellationToken.None));
-
-        // Disposed, its connection goes back to the pool, still open: the lock must go anyway.
-        await held.DisposeAsync();
-        await using var taken = await second.TryAcquireAsync(CancellationToken.None);
-        Assert.NotNull(taken);
-    }
-
     private static NewAlert New(KubeEventObserved e, string robot, Mentions? mentions = null, string? traceParent = null) =>
         new(OccurrenceKey.MessageIdFor(e), new AlertTarget(robot, Router.DefaultRoute, mentions ?? Mentions.None),
             AlertPlanner.FoldKeyOf(e), AlertRenderer.LastSeenOf(e), e, traceParent);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Network;
@@ -58,6 +59,40 @@ public sealed class TcpProxyServerTests
     }
 
     [Fact]
+    public async Task A_postgres_session_behind_a_freeze_times_out_at_the_client_and_keeps_its_lock_at_the_server_until_the_thaw()
+    {
+        var server = (await PostgresServer.GetAsync()).ConnectionString;
+        await using var proxy = await TcpProxy.StartForPostgresAsync(server);
+        // Npgsql follows a timed-out command with a cancel request on a new connection, which hangs
+        // too, for up to twice the connect Timeout (15 s by default): kept short here.
+        var routed = new NpgsqlConnectionStringBuilder(proxy.RoutePostgres(server)) { Pooling = false, CommandTimeout = 1, Timeout = 2 }.ConnectionString;
+        var key = Random.Shared.NextInt64();
+        await using var direct = new NpgsqlConnection(server);
+        await direct.OpenAsync();
+
+        await using (var frozen = new NpgsqlConnection(routed))
+        {
+            await frozen.OpenAsync();
+            await using var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", frozen);
+            await lockCommand.ExecuteNonQueryAsync();
+
+            proxy.Freeze();
+
+            // No reset, no answer: only the client's own timeout ends the call.
+            var started = Stopwatch.GetTimestamp();
+            await Assert.ThrowsAnyAsync<NpgsqlException>(() => SelectOneAsync(frozen));
+            Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.FromSeconds(0.9), Deadline);
+        }
+
+        // The client has given the session up; the server cannot know, so the lock stays taken.
+        await Continually.HoldsForAsync(async () => !await TryLockAsync(direct, key), TimeSpan.FromSeconds(1), "the frozen session to keep its lock");
+
+        proxy.Thaw();
+
+        await Eventually.HoldsAsync(() => TryLockAsync(direct, key), Deadline, "the lock to be free once the client's close got through");
+    }
+
+    [Fact]
     public async Task Forty_postgres_connections_share_one_proxy()
     {
         var server = (await PostgresServer.GetAsync()).ConnectionString;
@@ -101,6 +136,12 @@ public sealed class TcpProxyServerTests
     {
         await using var command = new NpgsqlCommand("SELECT 1", connection);
         return (int)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, long key)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({key})", connection);
+        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<int> OpenAndSelectOneAsync(string connectionString)

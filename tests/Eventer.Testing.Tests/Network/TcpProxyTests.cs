@@ -11,6 +11,9 @@ public sealed class TcpProxyTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
+    // How long "nothing arrives" is watched for: absence has no condition to wait on.
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
+
     private readonly EchoServer _echo = new();
     private TcpProxy _proxy = null!;
 
@@ -67,6 +70,94 @@ public sealed class TcpProxyTests : IAsyncLifetime
         using var again = await ConnectAsync();
         await RoundTripAsync(again);
         Assert.Equal(1, _proxy.OpenConnections);
+    }
+
+    [Fact]
+    public async Task Freeze_holds_bytes_both_ways_closes_nothing_and_thaw_delivers_them_in_order()
+    {
+        // A server of the test's own, so it can speak first: each direction is checked apart.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        await using var proxy = await TcpProxy.StartAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port);
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.Host, proxy.Port);
+        using var server = await listener.AcceptSocketAsync();
+        await SendAsync(client, "hello");
+        Assert.Equal("hello", await ReceiveAsync(server, 5));
+
+        proxy.Freeze();
+
+        Assert.True(proxy.IsFrozen);
+        await SendAsync(client, "up-1");
+        await SendAsync(server, "down-1");
+        await Continually.HoldsForAsync(() => !server.Poll(0, SelectMode.SelectRead) && !client.Poll(0, SelectMode.SelectRead),
+            Quiet, "no byte to pass a frozen proxy");
+        await SendAsync(client, "up-2");
+        await SendAsync(server, "down-2");
+        Assert.Equal(1, proxy.OpenConnections);
+
+        proxy.Thaw();
+
+        Assert.False(proxy.IsFrozen);
+        Assert.Equal("up-1up-2", await ReceiveAsync(server, 8));
+        Assert.Equal("down-1down-2", await ReceiveAsync(client, 12));
+        await SendAsync(client, "after");
+        Assert.Equal("after", await ReceiveAsync(server, 5));
+    }
+
+    [Fact]
+    public async Task A_close_during_a_freeze_reaches_the_server_only_after_the_thaw()
+    {
+        var open = await ConnectAsync();
+        await RoundTripAsync(open);
+
+        _proxy.Freeze();
+        open.Dispose();
+
+        await Continually.HoldsForAsync(() => _echo.OpenConnections == 1 && _proxy.OpenConnections == 1, Quiet,
+            "the server side to stay open while frozen");
+
+        _proxy.Thaw();
+
+        await Eventually.HoldsAsync(() => _echo.OpenConnections == 0 && _proxy.OpenConnections == 0, Deadline,
+            "the close to reach the server after the thaw");
+    }
+
+    [Fact]
+    public async Task A_connection_made_during_a_freeze_is_accepted_and_hangs_until_the_thaw()
+    {
+        _proxy.Freeze();
+
+        using var late = await ConnectAsync();
+        await SendAsync(late, "ping");
+
+        await Continually.HoldsForAsync(() => !late.Poll(0, SelectMode.SelectRead) && _echo.OpenConnections == 0 && _proxy.OpenConnections == 1, Quiet,
+            "the connection to hang, the server never reached");
+
+        _proxy.Thaw();
+
+        Assert.Equal("ping", await ReceiveAsync(late, 4));
+        Assert.Equal(1, _echo.OpenConnections);
+    }
+
+    [Fact]
+    public async Task Cut_during_a_freeze_resets_the_frozen_connections_and_restore_ends_both()
+    {
+        using var open = await ConnectAsync();
+        await RoundTripAsync(open);
+        _proxy.Freeze();
+
+        _proxy.Cut();
+
+        AssertReset(await Assert.ThrowsAsync<SocketException>(() => RoundTripAsync(open)));
+        await Eventually.HoldsAsync(() => _echo.OpenConnections == 0, Deadline, "the server side of the frozen connection to be reset");
+
+        _proxy.Restore();
+
+        Assert.False(_proxy.IsFrozen);
+        Assert.False(_proxy.IsCut);
+        using var again = await ConnectAsync();
+        await RoundTripAsync(again);
     }
 
     [Fact]
@@ -165,6 +256,27 @@ public sealed class TcpProxyTests : IAsyncLifetime
         }
 
         Assert.Equal(ping, pong);
+    }
+
+    private static async Task SendAsync(Socket socket, string text) =>
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(text), SocketFlags.None);
+
+    private static async Task<string> ReceiveAsync(Socket socket, int length)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        var buffer = new byte[length];
+        for (var read = 0; read < length;)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
+            if (n == 0)
+            {
+                throw new IOException("connection closed early");
+            }
+
+            read += n;
+        }
+
+        return System.Text.Encoding.ASCII.GetString(buffer);
     }
 
     private static async Task<byte[]> ReadToEndAsync(Socket socket)

@@ -6,9 +6,10 @@ namespace Eventer.Testing.Network;
 
 /// <summary>
 /// A TCP proxy on 127.0.0.1 in front of a real server. A test routes one service through it and
-/// <see cref="Cut"/>s it to make an outage — open connections are reset, new ones are reset as soon
-/// as they arrive — without touching the server that other tests share; <see cref="Restore"/> ends
-/// the outage.
+/// makes an outage without touching the server that other tests share: <see cref="Cut"/> resets
+/// open connections and new ones as soon as they arrive (a refused or broken path);
+/// <see cref="Freeze"/> stops every byte and closes nothing (a peer that vanished: node loss, a
+/// partition). <see cref="Restore"/> ends either.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -21,6 +22,9 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly HashSet<Connection> _connections = [];
     private readonly Task _acceptLoop;
     private bool _cut;
+
+    // Completed while bytes flow; a fresh, pending one while frozen.
+    private TaskCompletionSource _thawed = Completed();
     private int _disposed;
 
     private TcpProxy(string targetHost, int targetPort)
@@ -53,6 +57,18 @@ public sealed class TcpProxy : IAsyncDisposable
             lock (_gate)
             {
                 return _cut;
+            }
+        }
+    }
+
+    /// <summary>True between <see cref="Freeze"/> and <see cref="Thaw"/> (or <see cref="Restore"/>).</summary>
+    public bool IsFrozen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_thawed.Task.IsCompleted;
             }
         }
     }
@@ -132,12 +148,51 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends an outage: new connections are forwarded again.</summary>
+    /// <summary>
+    /// Starts a silent outage, what a vanished peer looks like: nothing is forwarded in either
+    /// direction, and nothing is closed or reset. Open connections stay open on both sides (a
+    /// client that closes or resets its end is not passed on); new connections are accepted and
+    /// then hang, not connected to the server. Only timeouts end a call into a frozen connection.
+    /// Unlike a vanished host, the proxy's kernel still acknowledges TCP keepalive probes, so the
+    /// server never gives a frozen session up by keepalive: a test sees the worst case.
+    /// </summary>
+    /// <remarks>
+    /// Bytes the proxy had already handed to the kernel before the call still arrive (at most one
+    /// buffer per direction and connection).
+    /// </remarks>
+    public void Freeze()
+    {
+        lock (_gate)
+        {
+            if (_thawed.Task.IsCompleted)
+            {
+                _thawed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends a <see cref="Freeze"/>, as a healed partition does: everything held is delivered, in
+    /// order — the bytes both sides sent meanwhile, and then any close or reset — and connections
+    /// that arrived meanwhile are connected to the server. Nothing is dropped: TCP retransmits
+    /// until the path is back, so a stream never loses bytes in its middle; a peer that gave up
+    /// meanwhile learns it from the other side's reset or close, as it would.
+    /// </summary>
+    public void Thaw()
+    {
+        lock (_gate)
+        {
+            _thawed.TrySetResult();
+        }
+    }
+
+    /// <summary>Ends an outage, cut or frozen: new connections are forwarded again, frozen ones flow again (see <see cref="Thaw"/>).</summary>
     public void Restore()
     {
         lock (_gate)
         {
             _cut = false;
+            _thawed.TrySetResult();
         }
     }
 
@@ -212,6 +267,12 @@ public sealed class TcpProxy : IAsyncDisposable
     {
         try
         {
+            // A frozen server is not reached: the client's connection hangs until the thaw.
+            if (!await ThawedAsync(connection))
+            {
+                return;
+            }
+
             var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             if (!connection.Attach(upstream))
             {
@@ -252,11 +313,33 @@ public sealed class TcpProxy : IAsyncDisposable
     private async Task PumpAsync(Socket from, Socket to, Connection connection)
     {
         var buffer = new byte[BufferSize];
-        try
+        while (true)
         {
-            while (true)
+            int received;
+            try
             {
-                var received = await from.ReceiveAsync(buffer, SocketFlags.None, _stopping.Token);
+                received = await from.ReceiveAsync(buffer, SocketFlags.None, _stopping.Token);
+            }
+            catch (Exception e) when (IsConnectionError(e))
+            {
+                // A reset on one side resets the other, as a broken network path would (after a
+                // freeze, as a healed one would).
+                if (await ThawedAsync(connection))
+                {
+                    connection.Reset();
+                }
+
+                return;
+            }
+
+            // Whatever arrived, data or a close, waits here while frozen.
+            if (!await ThawedAsync(connection))
+            {
+                return;
+            }
+
+            try
+            {
                 if (received == 0)
                 {
                     // Pass the half-close on; the other direction may still have data to carry.
@@ -269,12 +352,36 @@ public sealed class TcpProxy : IAsyncDisposable
                     sent += await to.SendAsync(buffer.AsMemory(sent, received - sent), SocketFlags.None, _stopping.Token);
                 }
             }
+            catch (Exception e) when (IsConnectionError(e))
+            {
+                connection.Reset();
+                return;
+            }
         }
-        catch (Exception e) when (IsConnectionError(e))
+    }
+
+    /// <summary>Waits while the proxy is frozen; false when the connection was closed meanwhile (a cut, or the proxy disposed).</summary>
+    private async Task<bool> ThawedAsync(Connection connection)
+    {
+        Task thawed;
+        lock (_gate)
         {
-            // A reset on one side resets the other, as a broken network path would.
-            connection.Reset();
+            thawed = _thawed.Task;
         }
+
+        if (!thawed.IsCompleted)
+        {
+            await Task.WhenAny(thawed, connection.Closed);
+        }
+
+        return !connection.IsClosed;
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var completed = new TaskCompletionSource();
+        completed.SetResult();
+        return completed;
     }
 
     private static bool IsConnectionError(Exception e) =>
@@ -284,12 +391,16 @@ public sealed class TcpProxy : IAsyncDisposable
     private sealed class Connection(Socket client)
     {
         private readonly Lock _gate = new();
+        private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Socket? _upstream;
         private bool _closed;
 
         public Socket Client { get; } = Configure(client);
 
         public Task? Handler { get; set; }
+
+        /// <summary>Completes when the connection is closed or reset.</summary>
+        public Task Closed => _closedSignal.Task;
 
         public bool IsClosed
         {
@@ -343,6 +454,8 @@ public sealed class TcpProxy : IAsyncDisposable
             {
                 Close(upstream, abortive);
             }
+
+            _closedSignal.TrySetResult();
         }
 
         private static void Close(Socket socket, bool abortive)

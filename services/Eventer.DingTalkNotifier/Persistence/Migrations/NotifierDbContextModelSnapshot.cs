@@ -96,6 +96,26 @@ namespace Eventer.DingTalkNotifier.Persistence.Migrations
 
                     b.ToTable("alerts", "dingtalk");
                 });
+
+            modelBuilder.Entity("Eventer.DingTalkNotifier.Persistence.LeaseRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", "dingtalk");
+                });
 #pragma warning restore 612, 618
         }
     }
