@@ -1,6 +1,7 @@
 using Eventer.Collector.Leadership;
 using Eventer.Collector.Mapping;
 using Eventer.Collector.Outbox;
+using Eventer.Collector.Publishing;
 using Eventer.Collector.Watching;
 using Eventer.ServiceDefaults;
 using k8s;
@@ -31,9 +32,10 @@ public static class CollectorHost
 
         // Hosted services start in this order and stop in reverse: the schema exists before
         // anything runs; at shutdown the watcher stops first, the writer flushes, the relay
-        // drains, then the lease is released and the bus goes last.
+        // drains, then the lease is released. The broker connection closes with the container.
         AddOutboxDatabase(builder);
-        builder.AddEventerBus();
+        var broker = RabbitMqConnection.Parse(builder.Configuration.GetConnectionString("rabbitmq"));
+        builder.Services.AddSingleton(sp => new OccurrencePublisher(broker, sp.GetRequiredService<ILogger<OccurrencePublisher>>()));
         builder.Services.AddLeaderGate();
         AddOutbox(builder.Services);
         AddWatching(builder.Services);

@@ -34,13 +34,14 @@ public sealed class CollectorOperabilityTests
         Assert.NotNull(Sample(metrics, "eventer_collector_outbox_depth"));
         Assert.NotNull(Sample(metrics, "eventer_collector_outbox_oldest_unsent_age_seconds"));
         Assert.Equal("1", Sample(metrics, "eventer_collector_leader"));
+        Assert.Null(Sample(metrics, "eventer_collector_publish_returned_total")); // nothing returned, so never recorded
         Assert.DoesNotContain(uid, metrics);
         using var health = System.Text.Json.JsonDocument.Parse(ready);
         var checks = health.RootElement.GetProperty("checks");
         Assert.Equal("Healthy", checks.GetProperty("collector").GetProperty("status").GetString());
         Assert.Equal("outbox, relay, watch (all namespaces)", checks.GetProperty("collector").GetProperty("description").GetString());
         Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
-        Assert.Equal("Healthy", checks.GetProperty("masstransit-bus").GetProperty("status").GetString());
+        Assert.Equal("0", Sample(metrics, "eventer_collector_outbox_unroutable"));
     }
 
     /// <summary>The value of a Prometheus sample <paramref name="name"/>{…<paramref name="label"/>…}, or null.</summary>

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Eventer.Collector.Leadership;
-using Eventer.Contracts;
-using MassTransit;
+using Eventer.Collector.Publishing;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.Collector.Outbox;
@@ -20,7 +18,7 @@ namespace Eventer.Collector.Outbox;
 /// </summary>
 public sealed class OutboxRelay(
     OutboxStore store,
-    IBus bus,
+    OccurrencePublisher publisher,
     LeaderGate gate,
     OutboxSignal signal,
     CollectorStatus status,
@@ -29,9 +27,6 @@ public sealed class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const string Part = "relay";
-
-    /// <summary>The exchange MassTransit publishes <see cref="KubeEventObserved"/> to; every consumer's queue is bound to it.</summary>
-    public const string Exchange = "Eventer.Contracts:KubeEventObserved";
 
     private static readonly IReadOnlyList<UnsentOccurrence> NoRows = [];
 
@@ -56,6 +51,7 @@ public sealed class OutboxRelay(
         {
             try
             {
+                await publisher.EnsureConnectedAsync(stoppingToken);
                 var published = await PublishPendingAsync(stoppingToken);
                 if (published.Returned > 0)
                 {
@@ -103,10 +99,11 @@ public sealed class OutboxRelay(
 
     /// <summary>
     /// Publishes unsent rows round by round until none is left, the broker returns them (no queue
-    /// is bound) or <paramref name="cancellationToken"/> fires. Each round's rows are published
-    /// with up to <see cref="OutboxOptions.PublishWindow"/> awaiting their confirms while the next
-    /// round is read, and its confirmed rows are marked sent in one statement. Throws the first
-    /// publish failure after marking what was confirmed.
+    /// is bound), a publish fails, or <paramref name="cancellationToken"/> fires. Up to
+    /// <see cref="OutboxOptions.PublishWindow"/> publishes await their confirms at once, across
+    /// rounds: the next round is read, and starts publishing, while the confirms of the previous
+    /// one arrive and its rows are marked sent in one statement. Throws the first publish failure
+    /// once everything in flight has settled and what was confirmed is marked.
     /// </summary>
     public async Task<RelayRound> PublishPendingAsync(CancellationToken cancellationToken)
     {
@@ -116,35 +113,55 @@ public sealed class OutboxRelay(
 
         // While the broker returns everything, one row a round is enough to learn when a queue appears.
         var limit = _unroutable ? 1 : _options.RelayBatchSize;
-        var total = new RelayRound(0, 0, 0);
+        using var window = new SemaphoreSlim(_options.PublishWindow);
+        var total = new RoundOutcome();
+        var unsettled = new Queue<List<Task<PublishOutcome>>>();
         var next = store.ReadUnsentAsync(0, limit, cancellationToken);
-        while (true)
+        try
         {
-            var rows = await next;
-            var more = rows.Count == limit && !_unroutable;
+            while (true)
+            {
+                var rows = await next;
+                var more = rows.Count == limit && !_unroutable;
 
-            // Read ahead while this round is in flight: only rows after it, so none is read twice.
-            // Once caught up, the next call reads from the start again, which also finds a row a
-            // slow writer committed behind the others.
-            next = more ? store.ReadUnsentAsync(rows[^1].Id, limit, cancellationToken) : Task.FromResult(NoRows);
-            RelayRound round;
-            try
-            {
-                round = await PublishRoundAsync(rows, cancellationToken);
-            }
-            catch
-            {
-                await IgnoreAsync(next);
-                throw;
+                // Read ahead: only rows after this round, so none is read twice. Once caught up, the
+                // next call reads from the start again, which also finds a row a slow writer
+                // committed behind the others.
+                next = more ? store.ReadUnsentAsync(rows[^1].Id, limit, cancellationToken) : Task.FromResult(NoRows);
+                total.Read += rows.Count;
+                unsettled.Enqueue(await StartAsync(rows, window, cancellationToken));
+                while (unsettled.Count > 1)
+                {
+                    await SettleAsync(unsettled.Dequeue(), total);
+                }
+
+                if (!more || total.MustStop || cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
             }
 
-            total = total with { Read = total.Read + round.Read, Published = total.Published + round.Published, Returned = total.Returned + round.Returned };
-            if (!more || round.Returned > 0 || round.Published < rows.Count || cancellationToken.IsCancellationRequested)
+            while (unsettled.TryDequeue(out var publishes))
             {
-                await IgnoreAsync(next);
-                return total;
+                await SettleAsync(publishes, total);
             }
         }
+        catch
+        {
+            // A read or a mark failed: what is confirmed is remembered, and marked before anything is read again.
+            while (unsettled.TryDequeue(out var publishes))
+            {
+                await SettleAsync(publishes, total, mark: false);
+            }
+
+            throw;
+        }
+        finally
+        {
+            await IgnoreAsync(next);
+        }
+
+        return total.Failure is { } failure ? throw failure : new RelayRound(total.Read, total.Published, total.Returned);
     }
 
     private static async Task IgnoreAsync(Task readAhead)
@@ -159,33 +176,13 @@ public sealed class OutboxRelay(
         }
     }
 
-    private async Task<RelayRound> PublishRoundAsync(IReadOnlyList<UnsentOccurrence> rows, CancellationToken cancellationToken)
-    {
-        var outcomes = await PublishAllAsync(rows, cancellationToken);
-        var confirmed = outcomes.Where(o => o.Confirmed).Select(o => o.RowId).ToList();
-        _confirmedUnmarked.AddRange(confirmed);
-        metrics.Published(confirmed.Count);
-        await MarkConfirmedAsync();
-
-        var returned = outcomes.Count(o => o.Returned);
-        metrics.Returned(returned);
-        NoteRoutability(confirmed.Count, returned);
-        if (outcomes.FirstOrDefault(o => o.Failure is not null)?.Failure is { } failure)
-        {
-            throw failure;
-        }
-
-        return new RelayRound(rows.Count, confirmed.Count, returned);
-    }
-
     /// <summary>
-    /// Publishes <paramref name="rows"/> in order with a bounded number awaiting their confirms.
-    /// Stopping (or losing leadership) ends the round between publishes, never inside one: a
+    /// Starts publishing <paramref name="rows"/> in order, each once the window has room.
+    /// Stopping (or losing leadership) stops starting new ones, never abandons one under way: a
     /// publish abandoned after the broker took it would come again with the drain.
     /// </summary>
-    private async Task<PublishOutcome[]> PublishAllAsync(IReadOnlyList<UnsentOccurrence> rows, CancellationToken cancellationToken)
+    private async Task<List<Task<PublishOutcome>>> StartAsync(IReadOnlyList<UnsentOccurrence> rows, SemaphoreSlim window, CancellationToken cancellationToken)
     {
-        using var window = new SemaphoreSlim(_options.PublishWindow);
         var publishes = new List<Task<PublishOutcome>>(rows.Count);
         foreach (var row in rows)
         {
@@ -201,7 +198,26 @@ public sealed class OutboxRelay(
             publishes.Add(PublishOneAsync(row, window));
         }
 
-        return await Task.WhenAll(publishes);
+        return publishes;
+    }
+
+    /// <summary>Waits for <paramref name="publishes"/> to settle, counts them, and marks the confirmed rows sent.</summary>
+    private async Task SettleAsync(List<Task<PublishOutcome>> publishes, RoundOutcome total, bool mark = true)
+    {
+        var outcomes = await Task.WhenAll(publishes);
+        var confirmed = outcomes.Where(o => o.Confirmed).Select(o => o.RowId).ToList();
+        _confirmedUnmarked.AddRange(confirmed);
+        metrics.Published(confirmed.Count);
+        var returned = outcomes.Count(o => o.Returned);
+        metrics.Returned(returned);
+        NoteRoutability(confirmed.Count, returned);
+        total.Published += confirmed.Count;
+        total.Returned += returned;
+        total.Failure ??= outcomes.FirstOrDefault(o => o.Failure is not null)?.Failure;
+        if (mark)
+        {
+            await MarkConfirmedAsync();
+        }
     }
 
     private async Task<PublishOutcome> PublishOneAsync(UnsentOccurrence row, SemaphoreSlim window)
@@ -211,7 +227,7 @@ public sealed class OutboxRelay(
             await PublishAsync(row);
             return new PublishOutcome(row.Id, Confirmed: true, Returned: false, null);
         }
-        catch (MessageReturnedException)
+        catch (UnroutableException)
         {
             return new PublishOutcome(row.Id, Confirmed: false, Returned: true, null);
         }
@@ -227,25 +243,18 @@ public sealed class OutboxRelay(
 
     private async Task PublishAsync(UnsentOccurrence row)
     {
-        var message = JsonSerializer.Deserialize<KubeEventObserved>(row.Payload)!;
         ActivityContext.TryParse(row.TraceParent, row.TraceState, out var observed);
-        using var span = CollectorMetrics.ActivitySource.StartActivity("outbox publish", ActivityKind.Internal, observed);
-        span?.SetTag("eventer.event_uid", message.EventUid);
-        span?.SetTag("eventer.occurrence", message.Occurrence);
+        using var span = CollectorMetrics.ActivitySource.StartActivity("outbox publish", ActivityKind.Producer, observed);
+        span?.SetTag("messaging.system", "rabbitmq");
+        span?.SetTag("messaging.destination.name", OccurrencePublisher.Exchange);
+        span?.SetTag("messaging.message.id", row.MessageId);
 
+        // The consumers' spans continue this one; when nobody records spans, the observation's.
+        var traceParent = span?.Id ?? row.TraceParent;
         using var timeout = new CancellationTokenSource(_options.PublishTimeout);
         try
         {
-            await bus.Publish(message, context =>
-            {
-                context.MessageId = row.MessageId;
-
-                // A message no queue takes must come back instead of being confirmed and dropped.
-                if (context.TryGetPayload<RabbitMqSendContext>(out var rabbit))
-                {
-                    rabbit.Mandatory = true;
-                }
-            }, timeout.Token);
+            await publisher.PublishAsync(row.MessageId, row.Payload, traceParent, timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -280,17 +289,31 @@ public sealed class OutboxRelay(
         metrics.Unroutable = unroutable;
         if (unroutable)
         {
-            status.Failing(Part, $"no queue is bound to the exchange {Exchange}; occurrences wait in the outbox");
+            status.Failing(Part, $"no queue is bound to the exchange {OccurrencePublisher.Exchange}; occurrences wait in the outbox");
             logger.LogWarning("No queue is bound to the exchange {Exchange}: RabbitMQ returns what is published, so occurrences wait in the outbox "
-                + "until a consumer declares its queue (start the archive or another consumer)", Exchange);
+                + "until a consumer declares its queue (start the archive or another consumer)", OccurrencePublisher.Exchange);
         }
         else
         {
-            logger.LogInformation("A queue is bound to the exchange {Exchange}; publishing the occurrences that waited", Exchange);
+            logger.LogInformation("A queue is bound to the exchange {Exchange}; publishing the occurrences that waited", OccurrencePublisher.Exchange);
         }
     }
 
     private sealed record PublishOutcome(long RowId, bool Confirmed, bool Returned, Exception? Failure);
+
+    private sealed class RoundOutcome
+    {
+        public int Read { get; set; }
+
+        public int Published { get; set; }
+
+        public int Returned { get; set; }
+
+        public Exception? Failure { get; set; }
+
+        /// <summary>Something came back or failed: reading on would only meet the same.</summary>
+        public bool MustStop => Returned > 0 || Failure is not null;
+    }
 }
 
 /// <summary>What one relay round did: rows read, published and confirmed, and returned by the broker for want of a queue.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using Eventer.Collector.Publishing;
 using Eventer.Contracts;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +38,7 @@ public sealed class OutboxWriter(
 
         // The observation span's context travels with the row, so the relay publishes under it.
         var span = Activity.Current;
-        var pending = new PendingOccurrence(key, OccurrenceKey.MessageIdFor(key), JsonSerializer.Serialize(occurrence),
+        var pending = new PendingOccurrence(key, OccurrenceKey.MessageIdFor(key), OccurrenceJson.Serialize(occurrence),
             span?.Id, span?.TraceStateString, occurrence.ObservedAt);
         await _buffer.Writer.WriteAsync(pending, cancellationToken);
     }
@@ -181,15 +182,12 @@ public sealed class OutboxWriter(
     {
         try
         {
-            using var json = JsonDocument.Parse(occurrence.Payload);
-            return (Read(json.RootElement, nameof(KubeEventObserved.EventUid)), Read(json.RootElement, nameof(KubeEventObserved.EventNamespace)));
+            var read = OccurrenceJson.Deserialize(occurrence.Payload);
+            return (read.EventUid, read.EventNamespace);
         }
         catch (JsonException)
         {
             return (occurrence.OccurrenceKey, "");
         }
-
-        static string Read(JsonElement root, string property) =>
-            root.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
 using Eventer.Collector.Outbox;
+using Eventer.Collector.Publishing;
 using Eventer.Contracts;
 using Eventer.Testing;
 using Eventer.Testing.Fixtures;
@@ -51,7 +52,7 @@ public sealed class DeadLetterTests : IAsyncDisposable
         Assert.Equal(OccurrenceKey.MessageIdFor(occurrences[2]), row.MessageId);
         Assert.Equal("22P05", row.SqlState);
         Assert.Equal("unsupported Unicode escape sequence", row.Reason);
-        Assert.Equal("disk\0full", JsonSerializer.Deserialize<KubeEventObserved>(Encoding.UTF8.GetString(row.Payload))!.Message); // the NUL kept, as bytes
+        Assert.Equal("disk\0full", OccurrenceJson.Deserialize(Encoding.UTF8.GetString(row.Payload)).Message); // the NUL kept, as bytes
         Assert.Equal(occurrences[2].ObservedAt, row.ObservedAt);
         Assert.Contains("disk\\u0000full", await ReadableAsync(database)); // the README's query reads it as text
 
@@ -174,7 +175,7 @@ public sealed class DeadLetterTests : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        await using var reader = await new NpgsqlCommand("SELECT payload->>'EventUid' FROM collector.outbox ORDER BY id", connection).ExecuteReaderAsync();
+        await using var reader = await new NpgsqlCommand("SELECT payload->>'eventUid' FROM collector.outbox ORDER BY id", connection).ExecuteReaderAsync();
         var uids = new List<string>();
         while (await reader.ReadAsync())
         {

@@ -16,7 +16,7 @@ public sealed class OutageTests
     {
         await using var rig = await CollectorRig.CreateAsync();
         await using var proxy = await TcpProxy.StartForAmqpAsync(rig.RabbitMq);
-        await rig.StartCollectorAsync(rabbitMq: proxy.RouteAmqp(rig.RabbitMq));
+        var collector = await rig.StartCollectorAsync(rabbitMq: proxy.RouteAmqp(rig.RabbitMq));
         var before = rig.AddEvents("before", 10);
         await rig.Probe.WaitForAsync(r => r.Count == 10, "the first ten published");
 
@@ -24,6 +24,8 @@ public sealed class OutageTests
         var during = rig.AddEvents("during", 30);
         rig.Api.Modify(before[0], KubeEvents.Repeat);
         await Eventually.HoldsAsync(async () => await rig.UnsentAsync() == 31, TimeSpan.FromSeconds(30), "31 rows waiting in the outbox");
+        await Eventually.HoldsAsync(async () => (await collector.ReadinessAsync("collector")).HttpStatus == 503, TimeSpan.FromSeconds(30), "not ready while the broker is away");
+        Assert.StartsWith("relay: ", (await collector.ReadinessAsync("collector")).Description);
         proxy.Restore();
 
         await rig.Probe.WaitForAsync(r => during.All(uid => r.Any(o => o.EventUid == uid)) && r.Any(o => o.EventUid == before[0] && o.Occurrence == 2),
