@@ -68,7 +68,10 @@ internal sealed class Pipeline : IAsyncDisposable
     public async Task BindProbeAsync() => Probe = await ProbeQueue.BindAsync(RabbitMq);
 
     /// <summary>Starts the archive and the notifier (each declares and binds its queue) and waits until both are ready.</summary>
-    public async Task StartConsumersAsync()
+    public async Task StartConsumersAsync() => await Task.WhenAll(StartArchiveAsync(), StartNotifierAsync());
+
+    /// <summary>Starts the archive (queue <c>archive</c>) and waits until it is ready.</summary>
+    public async Task StartArchiveAsync()
     {
         Archive = ArchiveHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
         {
@@ -76,6 +79,13 @@ internal sealed class Pipeline : IAsyncDisposable
             ["ConnectionStrings:postgres"] = Postgres,
         }));
         ArchiveStored = Count(Archive, ArchiveMetrics.Name, "eventer.archive.occurrences.stored");
+        await Archive.StartAsync();
+        await Archive.WaitUntilReadyAsync();
+    }
+
+    /// <summary>Starts the DingTalk notifier (queue <c>dingtalk-notifier</c>) and waits until it is ready.</summary>
+    public async Task StartNotifierAsync()
+    {
         Notifier = NotifierHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
         {
             ["ConnectionStrings:rabbitmq"] = RabbitMq,
@@ -90,8 +100,8 @@ internal sealed class Pipeline : IAsyncDisposable
             ["DingTalk:FoldWindow"] = "00:00:00",
             ["DingTalk:DispatchInterval"] = "00:00:00.100",
         }));
-        await Task.WhenAll(Archive.StartAsync(), Notifier.StartAsync());
-        await Task.WhenAll(Archive.WaitUntilReadyAsync(), Notifier.WaitUntilReadyAsync());
+        await Notifier.StartAsync();
+        await Notifier.WaitUntilReadyAsync();
     }
 
     /// <summary>The settings of a collector of this pipeline (for a host in this process or a <see cref="ServiceProcess"/>).</summary>
@@ -117,6 +127,10 @@ internal sealed class Pipeline : IAsyncDisposable
 
     /// <summary>Adds a Warning in <see cref="AlertNamespace"/> (one the notifier sends); returns its uid.</summary>
     public string AddAlert(string pod) => KubeEvents.Uid(Api.Add(KubeEvents.CoreV1(AlertNamespace, pod, "BackOff", $"Back-off restarting failed container in {pod}")));
+
+    /// <summary>Every occurrence the fake apiserver's events have had, 1 up to their count, as (uid, occurrence).</summary>
+    public HashSet<(string Uid, int Occurrence)> EveryOccurrence() =>
+        Api.Events().SelectMany(e => Enumerable.Range(1, (int)e["count"]!).Select(n => (KubeEvents.Uid(e), n))).ToHashSet();
 
     /// <summary>Every occurrence the fake apiserver holds now, as (uid, occurrence).</summary>
     public HashSet<(string Uid, int Occurrence)> Served() =>

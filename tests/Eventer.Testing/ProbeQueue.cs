@@ -30,13 +30,13 @@ public sealed class ProbeQueue : IAsyncDisposable
     /// <summary>Everything received so far (polling takes more).</summary>
     public IReadOnlyList<ProbedOccurrence> Received => _received;
 
-    /// <summary>Declares the exchange as MassTransit does (durable fanout) and a probe queue bound to it.</summary>
-    public static async Task<ProbeQueue> BindAsync(string amqpUri)
+    /// <summary>Declares the exchange as MassTransit does (durable fanout) and a probe queue (named <paramref name="name"/>, or probe-…) bound to it.</summary>
+    public static async Task<ProbeQueue> BindAsync(string amqpUri, string? name = null)
     {
         var connection = await new ConnectionFactory { Uri = new Uri(amqpUri) }.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
         await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
-        var queue = $"probe-{Guid.NewGuid():N}";
+        var queue = name ?? $"probe-{Guid.NewGuid():N}";
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
         await channel.QueueBindAsync(queue, Exchange, routingKey: "");
         return new ProbeQueue(amqpUri, connection, channel, queue);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Eventer.Collector.Outbox;
 
 /// <summary>The outbox between the watch and the bus (section <c>Collector:Outbox</c>).</summary>
-public sealed class OutboxOptions
+public sealed class OutboxOptions : IValidatableObject
 {
     public const string Section = "Collector:Outbox";
 
@@ -26,6 +26,14 @@ public sealed class OutboxOptions
     [Range(1, 10_000)]
     public int PublishWindow { get; set; } = 500;
 
+    /// <summary>
+    /// Queues that must exist before anything is published (e.g. <c>archive</c>,
+    /// <c>dingtalk-notifier</c>): on a fresh install every consumer then gets everything from the
+    /// first event on, whatever order the services start in. Without it, a publish waits only until
+    /// some queue is bound, and a consumer that starts later gets what is published after that.
+    /// </summary>
+    public List<string> AwaitQueues { get; set; } = [];
+
     /// <summary>How often the relay looks for rows nobody told it about (e.g. left by another replica).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -45,4 +53,12 @@ public sealed class OutboxOptions
     /// <summary>Upper bound of the pause between retries while PostgreSQL or RabbitMQ is down.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AwaitQueues.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new ValidationResult("must not contain empty names", [nameof(AwaitQueues)]);
+        }
+    }
 }

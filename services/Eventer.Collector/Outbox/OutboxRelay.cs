@@ -36,6 +36,10 @@ public sealed class OutboxRelay(
     // one loop touches it.
     private readonly List<long> _confirmedUnmarked = [];
 
+    // Once every queue of OutboxOptions.AwaitQueues has been seen, they are not asked for again.
+    private bool _awaitedQueuesSeen;
+    private string? _missingQueues;
+
     // Set while the broker returns what is published (no queue is bound to the exchange): then
     // each round publishes one row, as a probe, instead of a whole window that would come back.
     private bool _unroutable;
@@ -52,6 +56,12 @@ public sealed class OutboxRelay(
             try
             {
                 await publisher.EnsureConnectedAsync(stoppingToken);
+                if (!await AwaitedQueuesExistAsync(stoppingToken))
+                {
+                    await backoff.PauseAsync(stoppingToken);
+                    continue;
+                }
+
                 var published = await PublishPendingAsync(stoppingToken);
                 if (published.Returned > 0)
                 {
@@ -86,7 +96,13 @@ public sealed class OutboxRelay(
             return;
         }
 
-        // The watcher and the writer have stopped (they stop first): publish what they left.
+        // The watcher and the writer have stopped (they stop first): publish what they left,
+        // unless the queues it must wait for never appeared.
+        if (!_awaitedQueuesSeen && _options.AwaitQueues.Count > 0)
+        {
+            return;
+        }
+
         try
         {
             await PublishPendingAsync(cancellationToken);
@@ -271,6 +287,38 @@ public sealed class OutboxRelay(
 
         await store.MarkSentAsync([.. _confirmedUnmarked], CancellationToken.None);
         _confirmedUnmarked.Clear();
+    }
+
+    /// <summary>
+    /// Until every queue of <see cref="OutboxOptions.AwaitQueues"/> exists, nothing is published;
+    /// readiness, the unroutable gauge and one log line (per change) say which are missing.
+    /// </summary>
+    private async Task<bool> AwaitedQueuesExistAsync(CancellationToken cancellationToken)
+    {
+        if (_awaitedQueuesSeen || _options.AwaitQueues.Count == 0)
+        {
+            return true;
+        }
+
+        var missing = await publisher.MissingQueuesAsync(_options.AwaitQueues, cancellationToken);
+        if (missing.Count == 0)
+        {
+            _awaitedQueuesSeen = true;
+            metrics.Unroutable = false;
+            logger.LogInformation("Queue(s) {Queues} exist; publishing", string.Join(", ", _options.AwaitQueues));
+            return true;
+        }
+
+        var names = string.Join(", ", missing);
+        metrics.Unroutable = true;
+        status.Failing(Part, $"waiting for queue(s) {names} to be declared; occurrences wait in the outbox");
+        if (names != _missingQueues)
+        {
+            logger.LogWarning("Waiting for queue(s) {Queues} to be declared (Collector:Outbox:AwaitQueues); occurrences wait in the outbox until their consumers start", names);
+            _missingQueues = names;
+        }
+
+        return false;
     }
 
     /// <summary>

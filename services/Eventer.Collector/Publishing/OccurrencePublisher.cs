@@ -49,6 +49,28 @@ public sealed class OccurrencePublisher(RabbitMqConnection broker, ILogger<Occur
         }
     }
 
+    /// <summary>Which of <paramref name="queues"/> the broker does not have (yet).</summary>
+    public async Task<IReadOnlyList<string>> MissingQueuesAsync(IReadOnlyList<string> queues, CancellationToken cancellationToken)
+    {
+        await ChannelAsync(cancellationToken);
+        var missing = new List<string>();
+        foreach (var queue in queues)
+        {
+            // A passive declare of a queue that does not exist closes its channel: one channel a question.
+            await using var probe = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken);
+            try
+            {
+                await probe.QueueDeclarePassiveAsync(queue, cancellationToken);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            {
+                missing.Add(queue);
+            }
+        }
+
+        return missing;
+    }
+
     /// <summary>Opens the connection if it is not open; throws when the broker cannot be reached.</summary>
     public async Task EnsureConnectedAsync(CancellationToken cancellationToken) => await ChannelAsync(cancellationToken);
 

@@ -49,4 +49,29 @@ public sealed class StartOrderTests
         Assert.Single(rig.Logs.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("No queue is bound"));
         Assert.Single(rig.Logs.GetSnapshot(), r => r.Level == LogLevel.Information && r.Message.Contains("A queue is bound"));
     }
+
+    [Fact]
+    public async Task With_AwaitQueues_nothing_is_published_until_every_named_queue_exists_so_a_later_consumer_misses_nothing()
+    {
+        await using var rig = await CollectorRig.CreateAsync();
+        var late = $"late-{Guid.NewGuid():N}";
+        var early = rig.AddEvents("early", 20);
+        var collector = await rig.StartCollectorAsync(new() { ["Collector:Outbox:AwaitQueues:0"] = late }, waitUntilReady: false);
+
+        // A queue is bound (the probe), so a mandatory publish alone would go out now.
+        await Eventually.HoldsAsync(async () => (await collector.ReadinessAsync("collector")).Description.Contains($"waiting for queue(s) {late}"),
+            TimeSpan.FromSeconds(30), "readiness to name the missing queue");
+        await Eventually.HoldsAsync(async () => await rig.UnsentAsync() == 20, TimeSpan.FromSeconds(30), "20 rows waiting");
+        await rig.Probe.PollAsync();
+        Assert.Empty(rig.Probe.Received);
+
+        await using var lateQueue = await ProbeQueue.BindAsync(rig.RabbitMq, late);
+        await lateQueue.WaitForAsync(r => early.All(uid => r.Any(o => o.EventUid == uid)), "all 20 at the queue declared late");
+        await collector.WaitUntilReadyAsync();
+        await rig.SettleAsync();
+        await lateQueue.PollAsync();
+        Assert.Equal(21, lateQueue.Received.Count);
+        Assert.Empty(lateQueue.Doubled());
+        Assert.Single(rig.Logs.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains($"Waiting for queue(s) {late}"));
+    }
 }
