@@ -86,25 +86,6 @@ internal sealed class CollectorRig : IAsyncDisposable
         return app;
     }
 
-    /// <summary>
-    /// Stops a host without a graceful stop: its hosted services are cancelled at once, the writer's
-    /// buffer is abandoned, the relay does not drain — what a killed process leaves behind.
-    /// </summary>
-    public async Task KillAsync(WebApplication app)
-    {
-        _hosts.Remove(app);
-        try
-        {
-            await app.StopAsync(new CancellationToken(canceled: true));
-        }
-        catch (Exception)
-        {
-            // A killed process does not finish its shutdown either.
-        }
-
-        await app.DisposeAsync();
-    }
-
     /// <summary>Adds <paramref name="count"/> Warning events about pods named after <paramref name="prefix"/>; returns their uids.</summary>
     public List<string> AddEvents(string prefix, int count) =>
         Enumerable.Range(0, count)
