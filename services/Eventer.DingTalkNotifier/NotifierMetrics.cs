@@ -19,6 +19,7 @@ public sealed class NotifierMetrics
     private readonly Counter<long> _failed;
     private readonly Counter<long> _setAside;
     private readonly Counter<long> _writeFailures;
+    private readonly Counter<long> _rounds;
     private Dictionary<string, long> _pending = [];
 
     public NotifierMetrics(IMeterFactory meters)
@@ -33,6 +34,8 @@ public sealed class NotifierMetrics
         _failed = meter.CreateCounter<long>("eventer.dingtalk.messages.failed", description: "Requests that failed, by robot and errcode (or http_<status>, timeout, network).");
         _setAside = meter.CreateCounter<long>("eventer.dingtalk.occurrences.set_aside", description: "Occurrences given up on after an alert failed too often in a row, by robot.");
         _writeFailures = meter.CreateCounter<long>("eventer.dingtalk.write.failures", description: "Writes of routed occurrences that failed, by reason; the batch is tried again.");
+        _rounds = meter.CreateCounter<long>("eventer.dingtalk.dispatch.rounds",
+            description: "Dispatch rounds completed (every robot looked at once); it rises only at the replica that dispatches, and a holder whose rate drops to zero has stalled.");
         meter.CreateObservableGauge("eventer.dingtalk.alerts.pending",
             () => _pending.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("robot", p.Key))),
             description: "Occurrences waiting to be sent, by robot.");
@@ -71,6 +74,8 @@ public sealed class NotifierMetrics
     public void SetAside(string robot, int occurrences) => _setAside.Add(occurrences, new KeyValuePair<string, object?>("robot", robot));
 
     public void WriteFailed(string reason) => _writeFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RoundCompleted() => _rounds.Add(1);
 
     public void Pending(Dictionary<string, long> byRobot) => _pending = byRobot;
 }

@@ -25,6 +25,8 @@ internal sealed class NotifierTestHost : IAsyncDisposable
         var meters = app.Services.GetRequiredService<IMeterFactory>();
         Duplicates = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.occurrences.duplicates");
         WriteFailures = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.write.failures");
+        NotRouted = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.occurrences.not_routed");
+        DispatchRounds = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.dispatch.rounds");
     }
 
     public WebApplication App { get; }
@@ -38,6 +40,10 @@ internal sealed class NotifierTestHost : IAsyncDisposable
     public MetricCollector<long> Duplicates { get; }
 
     public MetricCollector<long> WriteFailures { get; }
+
+    public MetricCollector<long> NotRouted { get; }
+
+    public MetricCollector<long> DispatchRounds { get; }
 
     /// <summary>
     /// Settings for one robot <c>ops</c> on <paramref name="fake"/> with token <paramref name="token"/>,
@@ -111,6 +117,21 @@ internal sealed class NotifierTestHost : IAsyncDisposable
             configure?.Invoke(c);
         });
 
+    /// <summary>
+    /// Waits until this replica's dispatcher has completed <paramref name="rounds"/> more rounds: how
+    /// a test says "and then nothing more happened" without a sleep. The round in progress at the
+    /// call counts as one and may have read the table before it, so two or more leave at least one
+    /// whole round that began after the call.
+    /// </summary>
+    public async Task WaitForDispatchRoundsAsync(int rounds = 2)
+    {
+        var target = Total(DispatchRounds) + rounds;
+        await Eventually.HoldsAsync(() => Total(DispatchRounds) >= target, TimeSpan.FromSeconds(30), $"{rounds} more dispatch rounds");
+    }
+
+    /// <summary>The sum of a counter's measurements so far.</summary>
+    public static long Total(MetricCollector<long> counter) => counter.GetMeasurementSnapshot().EvaluateAsCounter();
+
     /// <summary>Rows of dingtalk.alerts matching <paramref name="where"/>.</summary>
     public async Task<long> CountAlertsAsync(string where = "true")
     {
@@ -127,6 +148,8 @@ internal sealed class NotifierTestHost : IAsyncDisposable
     {
         Duplicates.Dispose();
         WriteFailures.Dispose();
+        NotRouted.Dispose();
+        DispatchRounds.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }

@@ -139,6 +139,7 @@ public sealed class AlertDispatcher(
 
         metrics.Pending(await DatabaseAsync(store.PendingCountsAsync(CancellationToken.None), cancellationToken));
         await ForgetOldAsync(cancellationToken);
+        metrics.RoundCompleted();
     }
 
     /// <summary>

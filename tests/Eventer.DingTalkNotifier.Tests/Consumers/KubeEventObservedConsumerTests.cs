@@ -30,8 +30,8 @@ public sealed class KubeEventObservedConsumerTests
         await notifier.PublishAsync(occurrence, c => c.Headers.Set("eventer-replayed", "true"));
 
         await Eventually.HoldsAsync(() => Total(notifier.Duplicates) == 2, Deadline, "both copies consumed");
-        // A few dispatch rounds (100 ms each) later, still one message.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Had the inbox let a copy in, the next round would send it: two rounds later, still one message.
+        await notifier.WaitForDispatchRoundsAsync();
         Assert.Single(fake.Delivered("redelivery"));
         Assert.Equal(1, await notifier.CountAlertsAsync());
     }
@@ -60,14 +60,16 @@ public sealed class KubeEventObservedConsumerTests
         await notifier.PublishAsync(NotifierSamples.Warning("shop", "web-2", "DNSConfigForming", now));
         await notifier.PublishAsync(NotifierSamples.Warning("shop", "web-3", "Pulled", now) with { Type = "Normal" });
 
+        await Eventually.HoldsAsync(() => Total(notifier.NotRouted) == 2, Deadline, "the dropped and the Normal occurrence consumed");
         await Eventually.HoldsAsync(() => fake.Delivered("pay-token").Count == 1 && fake.Delivered("ops-token").Count == 1, Deadline,
             "one alert at each robot");
+        // All four consumed: had the dropped or the Normal one been queued, the next round would send it.
+        await notifier.WaitForDispatchRoundsAsync();
         var payment = Assert.Single(fake.Delivered("pay-token"));
         Assert.Contains("Pod **checkout-1**", payment.Text);
         Assert.Equal(["13800000000"], payment.AtMobiles);
         Assert.EndsWith("@13800000000", payment.Text);
         Assert.Contains("web-1", Assert.Single(fake.Delivered("ops-token")).Text);
-        await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(2, await notifier.CountAlertsAsync());
     }
 
@@ -104,5 +106,5 @@ public sealed class KubeEventObservedConsumerTests
         Assert.Equal("true", queue.Arguments.GetValueOrDefault("x-single-active-consumer"));
     }
 
-    private static long Total(MetricCollector<long> collector) => collector.GetMeasurementSnapshot().EvaluateAsCounter();
+    private static long Total(MetricCollector<long> collector) => NotifierTestHost.Total(collector);
 }

@@ -40,7 +40,7 @@ public sealed class RobotFailureTests
             Assert.Contains("DingTalk:Robots:ops", error.Message);
 
             // Kept, and not retried in a hot loop: a few dispatch rounds later, still one attempt.
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await notifier.WaitForDispatchRoundsAsync(5);
             Assert.Equal(3, await notifier.CountAlertsAsync("sent_at IS NULL"));
             Assert.Single(fake.Attempts("signed-token"));
             Assert.Empty(fake.Delivered("signed-token"));

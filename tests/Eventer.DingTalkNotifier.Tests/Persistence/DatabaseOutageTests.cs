@@ -1,8 +1,10 @@
+using Eventer.DingTalkNotifier.Delivery;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Network;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Eventer.DingTalkNotifier.Tests.Persistence;
 
@@ -49,13 +51,16 @@ public sealed class DatabaseOutageTests
 
         await notifier.PublishAsync(NotifierSamples.Warning("shop", "web-1", "BackOff", DateTimeOffset.UtcNow));
         await Eventually.HoldsAsync(() => fake.Delivered("late-answer").Count == 1, Slow, "DingTalk to have the message");
+        var failuresBefore = DispatchFailures(notifier);
         proxy.Cut();
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // The answer arrives, and marking the alert sent fails: the case this test is about.
+        await Eventually.HoldsAsync(() => DispatchFailures(notifier) > failuresBefore, Slow, "the dispatcher to fail to mark the accepted alert");
         fake.ResponseDelay = TimeSpan.Zero;
         proxy.Restore();
 
         await Eventually.HoldsAsync(async () => await CountOrZeroAsync(notifier, "sent_at IS NOT NULL") == 1, Slow, "the alert marked sent");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Whatever the dispatcher still thought pending, its next round would send: two rounds later, still one attempt.
+        await notifier.WaitForDispatchRoundsAsync();
         Assert.Single(fake.Attempts("late-answer"));
     }
 
@@ -99,6 +104,11 @@ public sealed class DatabaseOutageTests
         Assert.Equal(0, notifier.Duplicates.GetMeasurementSnapshot().EvaluateAsCounter());
         Assert.Empty(await RabbitMqServer.DrainAsync(notifier.RabbitMq, "dingtalk-notifier_error"));
     }
+
+    /// <summary>Times the dispatcher's loop failed and started over (logged once each).</summary>
+    private static int DispatchFailures(NotifierTestHost notifier) =>
+        notifier.Logs.GetSnapshot().Count(l => l.Category == typeof(AlertDispatcher).FullName && l.Level >= LogLevel.Warning
+            && l.Message.StartsWith("Dispatching alerts", StringComparison.Ordinal));
 
     private static async Task<long> CountOrZeroAsync(NotifierTestHost notifier, string where)
     {
