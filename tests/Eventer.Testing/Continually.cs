@@ -7,6 +7,14 @@ namespace Eventer.Testing;
 /// no condition to wait for, so the condition is watched for a stated window and the check fails
 /// the moment it breaks.
 /// </summary>
+/// <remarks>
+/// The window is a length of time, so this is a sleep that looks while it waits: it proves nothing
+/// about what would have happened after the window, or during it on a machine too busy to run the
+/// code under test. Use it for properties that are about time (a lease kept across two of its
+/// durations, a frozen connection that stays silent). Where the code under test reports progress
+/// (rounds completed, messages consumed, attempts made), wait for that progress instead and then
+/// assert that nothing more happened.
+/// </remarks>
 public static class Continually
 {
     /// <summary>Polls <paramref name="condition"/> for <paramref name="window"/>; fails with <paramref name="what"/> as soon as it does not hold.</summary>
