@@ -8,9 +8,9 @@ namespace Eventer.Collector.Leadership;
 public static class LeaderLocks
 {
     /// <summary>
-    /// A <see cref="LeaseLock"/> for <see cref="LeadershipMode.Lease"/>, an <see cref="InMemoryLock"/>
-    /// for <see cref="LeadershipMode.Memory"/>, and null for <see cref="LeadershipMode.None"/>,
-    /// which needs no lock. <paramref name="kubernetes"/> is called only in mode <c>lease</c>.
+    /// A <see cref="LeaseLock"/> for <see cref="LeadershipMode.Lease"/>, and null for
+    /// <see cref="LeadershipMode.None"/>, which needs no lock. <paramref name="kubernetes"/> is
+    /// called only in mode <c>lease</c>.
     /// </summary>
     public static ILock? Create(LeadershipOptions options, Func<IKubernetes> kubernetes)
     {
@@ -20,7 +20,6 @@ public static class LeaderLocks
         {
             LeadershipMode.None => null,
             LeadershipMode.Lease => new LeaseLock(kubernetes(), options.LeaseNamespace, options.LeaseName, options.Identity),
-            LeadershipMode.Memory => new InMemoryLock(options.LeaseName, options.Identity),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "unknown leadership mode"),
         };
     }

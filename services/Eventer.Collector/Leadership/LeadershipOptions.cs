@@ -19,11 +19,11 @@ public sealed class LeadershipOptions : IValidatableObject
     /// <summary>Where a pod finds its own namespace.</summary>
     public const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-    /// <summary><c>none</c> (default: one replica, always the leader), <c>lease</c> or <c>memory</c>.</summary>
-    [EnumDataType(typeof(LeadershipMode), ErrorMessage = "must be 'none', 'lease' or 'memory'")]
+    /// <summary><c>none</c> (default: one replica, always the leader) or <c>lease</c>.</summary>
+    [EnumDataType(typeof(LeadershipMode), ErrorMessage = "must be 'none' or 'lease'")]
     public LeadershipMode Mode { get; set; } = LeadershipMode.None;
 
-    /// <summary>Name of the Lease (mode <c>lease</c>) or of the in-process lock (mode <c>memory</c>).</summary>
+    /// <summary>Name of the Lease (mode <c>lease</c>).</summary>
     [Required(AllowEmptyStrings = false)]
     [RegularExpression("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", ErrorMessage = "must be a DNS subdomain name (lower-case letters, digits, '-' and '.')")]
     [StringLength(253)]
@@ -116,7 +116,4 @@ public enum LeadershipMode
 
     /// <summary>A <c>coordination.k8s.io/v1</c> Lease.</summary>
     Lease,
-
-    /// <summary>A lock shared by the collectors in one process: for tests.</summary>
-    Memory,
 }

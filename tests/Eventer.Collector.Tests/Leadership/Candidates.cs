@@ -30,9 +30,10 @@ public sealed class Candidates : IAsyncDisposable
     /// <summary>The most leaders seen at one moment.</summary>
     public int MostLeadersAtOnce { get; private set; }
 
-    public static LeadershipOptions Options(string lease, TimeSpan? leaseDuration = null, LeadershipMode mode = LeadershipMode.Memory) => new()
+    /// <summary>A lease-mode replica's options with the <see cref="Fast"/> timings; the gate campaigns with whatever lock it is given.</summary>
+    public static LeadershipOptions Options(string lease, TimeSpan? leaseDuration = null) => new()
     {
-        Mode = mode,
+        Mode = LeadershipMode.Lease,
         LeaseName = lease,
         LeaseNamespace = "eventer",
         LeaseDuration = leaseDuration ?? Fast.Lease,

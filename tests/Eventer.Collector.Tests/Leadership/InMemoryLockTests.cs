@@ -1,5 +1,4 @@
 using System.Net;
-using Eventer.Collector.Leadership;
 using k8s.Autorest;
 using k8s.LeaderElection;
 

@@ -69,6 +69,18 @@ public sealed class LeadershipOptionsTests
     }
 
     [Fact]
+    public void Only_none_and_lease_are_modes()
+    {
+        Assert.Equal([LeadershipMode.None, LeadershipMode.Lease], Enum.GetValues<LeadershipMode>());
+        // The binder refuses a name that is no mode, naming the key (the host prints it as one line).
+        var ex = Assert.Throws<InvalidOperationException>(() => Bind(new() { ["Collector:Leadership:Mode"] = "memory" }));
+        Assert.Contains("'memory' at 'Collector:Leadership:Mode'", ex.Message);
+        // A number binds, and validation refuses it: 2 was the test-only mode "memory".
+        var results = Validate(new LeadershipOptions { Mode = (LeadershipMode)2 });
+        Assert.Equal("must be 'none' or 'lease'", Assert.Single(results).ErrorMessage);
+    }
+
+    [Fact]
     public void The_mode_binds_from_its_lower_case_name()
     {
         var options = Bind(new()

@@ -158,7 +158,7 @@ public sealed class LeaseLeadershipTests(ITestOutputHelper output) : IAsyncLifet
 
     private async Task<LeaderGate> StartAsync(Candidates candidates, TimeSpan? leaseDuration = null, Kubernetes? client = null)
     {
-        var options = Candidates.Options(_lease, leaseDuration, LeadershipMode.Lease);
+        var options = Candidates.Options(_lease, leaseDuration);
         options.LeaseNamespace = Namespace;
         return await candidates.StartAsync(options, LeaderLocks.Create(options, () => client ?? Client())!);
     }

@@ -2,11 +2,11 @@ using System.Net;
 using k8s.Autorest;
 using k8s.LeaderElection;
 
-namespace Eventer.Collector.Leadership;
+namespace Eventer.Collector.Tests.Leadership;
 
 /// <summary>
-/// A leader-election lock held in this process, for tests: every instance with the same name
-/// competes for one record, so several collectors in one test process elect one leader. It
+/// A leader-election lock held in this process: every instance with the same name competes for
+/// one record, so several <see cref="Eventer.Collector.Leadership.LeaderGate"/>s in one test elect one leader. It
 /// behaves as KubernetesClient's <c>LeaseLock</c> does against a real API server — a missing
 /// record is an HTTP 404, creating an existing one fails, and an update fails when the record
 /// changed since this instance last read or wrote it (the Lease's resourceVersion) — so the real
