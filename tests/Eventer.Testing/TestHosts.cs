@@ -16,6 +16,9 @@ public static class TestHosts
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft"] = "Warning",
+            // Nothing on the console: a failing test must be findable in CI's output without
+            // scrolling past every host's outage warnings. Tests read logs through FakeLogger.
+            ["Logging:Console:LogLevel:Default"] = "None",
         });
         builder.Configuration.AddInMemoryCollection(settings);
     }

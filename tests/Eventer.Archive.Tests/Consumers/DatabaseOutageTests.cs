@@ -67,9 +67,13 @@ public sealed class DatabaseOutageTests
         await restore();
 
         await Eventually.HoldsAsync(async () => await CountAsync(database) == 40, Slow, "all forty stored once the database is back");
-        // Counted before the primary key: each occurrence inserted once, none consumed twice.
-        Assert.Equal(40, archive.Stored.GetMeasurementSnapshot().EvaluateAsCounter());
-        Assert.Equal(0, archive.Duplicates.GetMeasurementSnapshot().EvaluateAsCounter());
+        // Counted before the primary key: every occurrence was inserted by the archive itself, and
+        // none came back to it except a batch whose commit the cut may have hidden from it (then it
+        // is written again and its rows count as duplicates, never twice as rows).
+        var stored = archive.Stored.GetMeasurementSnapshot().EvaluateAsCounter();
+        var duplicates = archive.Duplicates.GetMeasurementSnapshot().EvaluateAsCounter();
+        Assert.InRange(stored, 10, 40);
+        Assert.True(stored + duplicates >= 40, $"{stored} stored and {duplicates} duplicates: some occurrence was never written by the archive");
         Assert.Empty(await RabbitMqServer.DrainAsync(archive.RabbitMq, "archive_error"));
         await archive.App.WaitUntilReadyAsync(Slow);
     }
