@@ -37,9 +37,18 @@ public static class DatabaseRetryExtensions
     /// </summary>
     public static void RetryWhileDatabaseUnavailable<TConsumer>(this IConsumerConfigurator<TConsumer> consumer, TimeSpan longestInterval)
         where TConsumer : class =>
+        consumer.RetryWhileUnavailable<TConsumer, DatabaseUnavailableException>(longestInterval);
+
+    /// <summary>
+    /// The same for any sink: a consumer that throws <typeparamref name="TUnavailable"/> is retried,
+    /// its messages unacknowledged, until the sink is back or the service stops.
+    /// </summary>
+    public static void RetryWhileUnavailable<TConsumer, TUnavailable>(this IConsumerConfigurator<TConsumer> consumer, TimeSpan longestInterval)
+        where TConsumer : class
+        where TUnavailable : Exception =>
         consumer.UseMessageRetry(r =>
         {
-            r.Handle<DatabaseUnavailableException>();
+            r.Handle<TUnavailable>();
             r.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), longestInterval, TimeSpan.FromMilliseconds(500));
         });
 }

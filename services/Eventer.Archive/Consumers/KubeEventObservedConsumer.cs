@@ -77,22 +77,12 @@ public sealed class KubeEventObservedConsumer(OccurrenceStore store, ArchiveMetr
         metrics.DuplicatesSkipped(written - inserted.Count);
     }
 
-    /// <summary>Moves one message of the batch to <c>&lt;queue&gt;_error</c> with its reason, as MassTransit does for a fault.</summary>
     private async Task RejectAsync(ConsumeContext context, ConsumeContext<KubeEventObserved> item, string reason)
     {
-        var queue = context.ReceiveContext.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last();
-        var errors = await context.GetSendEndpoint(new Uri($"queue:{queue}_error"));
-        await errors.Send(item.Message, send =>
-        {
-            send.MessageId = item.MessageId;
-            send.Headers.Set("MT-Reason", "fault");
-            send.Headers.Set("MT-Fault-Message", reason);
-            send.Headers.Set("MT-Fault-InputAddress", context.ReceiveContext.InputAddress.ToString());
-            send.Headers.Set("MT-Fault-Timestamp", DateTimeOffset.UtcNow.ToString("O"));
-        }, context.CancellationToken);
+        var queue = await context.SetAsideAsync(item, reason);
         metrics.Rejected();
         logger.LogWarning("Occurrence {Occurrence} of {EventUid} in {Namespace} set aside in {Queue}: {Reason}",
-            item.Message.Occurrence, item.Message.EventUid, item.Message.EventNamespace, $"{queue}_error", reason);
+            item.Message.Occurrence, item.Message.EventUid, item.Message.EventNamespace, queue, reason);
     }
 }
 

@@ -1,0 +1,73 @@
+using Eventer.Contracts;
+using Eventer.EsIndexer.Indexing;
+using Eventer.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Eventer.EsIndexer.Consumers;
+
+/// <summary>
+/// Indexes occurrences a batch at a time, each once however often RabbitMQ delivers it (the
+/// document id is its occurrence key). A message with no occurrence key, or one not even the
+/// dead-letter index takes, goes to <c>es-indexer_error</c> alone; while Elasticsearch cannot
+/// take the batch, it stays in RabbitMQ.
+/// </summary>
+public sealed class KubeEventObservedConsumer(IndexSetup setup, BulkIndexer indexer, EsIndexerMetrics metrics, ILogger<KubeEventObservedConsumer> logger)
+    : IConsumer<Batch<KubeEventObserved>>
+{
+    public async Task Consume(ConsumeContext<Batch<KubeEventObserved>> context)
+    {
+        await setup.EnsureAsync(context.CancellationToken);
+
+        var indexable = new List<ConsumeContext<KubeEventObserved>>(context.Message.Length);
+        foreach (var item in context.Message)
+        {
+            if (string.IsNullOrEmpty(item.Message.Cluster) || string.IsNullOrEmpty(item.Message.EventUid) || item.Message.Occurrence < 1)
+            {
+                await SetAsideAsync(context, item, "KubeEventObserved without cluster, event uid or a positive occurrence has no occurrence key");
+            }
+            else
+            {
+                indexable.Add(item);
+            }
+        }
+
+        var unindexable = await indexer.IndexAsync([.. indexable.Select(i => i.Message)], context.CancellationToken);
+        foreach (var (message, reason) in unindexable)
+        {
+            await SetAsideAsync(context, indexable.First(i => ReferenceEquals(i.Message, message)), reason);
+        }
+    }
+
+    private async Task SetAsideAsync(ConsumeContext context, ConsumeContext<KubeEventObserved> item, string reason)
+    {
+        var queue = await context.SetAsideAsync(item, reason);
+        metrics.Rejected();
+        logger.LogWarning("Occurrence {Occurrence} of {EventUid} in {Namespace} set aside in {Queue}: {Reason}",
+            item.Message.Occurrence, item.Message.EventUid, item.Message.EventNamespace, queue, reason);
+    }
+}
+
+/// <summary>How the es-indexer consumes: batches from <see cref="EsIndexerOptions"/>, retried while Elasticsearch cannot take them.</summary>
+public sealed class KubeEventObservedConsumerDefinition(IOptions<EsIndexerOptions> options) : ConsumerDefinition<KubeEventObservedConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<KubeEventObservedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        var settings = options.Value;
+
+        // Elasticsearch away or refusing is no reason to give messages up: the batch stays
+        // unacknowledged, the broker's, until it is back; never in es-indexer_error for it.
+        consumerConfigurator.RetryWhileUnavailable<KubeEventObservedConsumer, ElasticsearchUnavailableException>(settings.MaxRetryInterval);
+        consumerConfigurator.Options<BatchOptions>(b => b
+            .SetMessageLimit(settings.BatchMessageLimit)
+            .SetTimeLimit(settings.BatchTimeLimit)
+            .SetConcurrencyLimit(settings.ConcurrencyLimit));
+
+        // A batch can only fill when the broker hands over that many messages at once.
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.PrefetchCount = Math.Max(rabbit.PrefetchCount, settings.BatchMessageLimit * settings.ConcurrencyLimit);
+        }
+    }
+}
