@@ -1,0 +1,85 @@
+using Eventer.Contracts;
+using Eventer.Testing;
+using Eventer.Testing.Elasticsearch;
+using Eventer.Testing.Fixtures;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Eventer.EsIndexer.Tests.Consumers;
+
+/// <summary>Setting up against a cluster that refuses: credentials, and what readiness and the logs say.</summary>
+[Trait("Category", "Integration")]
+public sealed class StartupTests
+{
+    private const string Password = "hunter2-s3cret";
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Credentials_from_the_url_are_sent_as_basic_auth_and_never_logged_or_shown()
+    {
+        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch9, new FakeElasticsearchOptions { Username = "eventer", Password = Password });
+        await using var indexer = await EsIndexerTestHost.StartAsync($"http://eventer:{Password}@127.0.0.1:{elasticsearch.Address.Port}");
+
+        var message = EsSamples.Seed();
+        await indexer.PublishAsync([message]);
+        await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 1, Slow, "indexed with the credentials");
+        Assert.All(elasticsearch.BulkRequests, r => Assert.True(r.Authenticated));
+        AssertNoSecret(indexer.Logs, (await indexer.App.ReadinessAsync("elasticsearch")).Description);
+    }
+
+    [Fact]
+    public async Task Wrong_credentials_keep_messages_queued_and_readiness_says_why_without_the_password()
+    {
+        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch8, new FakeElasticsearchOptions { Username = "eventer", Password = "right" });
+        await using var indexer = await EsIndexerTestHost.StartAsync($"http://eventer:{Password}@127.0.0.1:{elasticsearch.Address.Port}", waitUntilReady: false);
+
+        await Eventually.HoldsAsync(async () => (await indexer.App.ReadinessAsync("elasticsearch")).Description.Contains("refused the credentials", StringComparison.Ordinal),
+            Slow, "readiness to name the refused credentials");
+        await indexer.PublishAsync(Enumerable.Range(0, 5).Select(_ => EsSamples.Seed()));
+        var rabbit = await RabbitMqServer.GetAsync();
+        await Eventually.HoldsAsync(async () => (await rabbit.GetQueueAsync(indexer.RabbitMq, "es-indexer")) is { Unacknowledged: 5 } or { Ready: 5 },
+            Slow, "the five to wait in es-indexer");
+
+        var readiness = await indexer.App.ReadinessAsync("elasticsearch");
+        Assert.Equal(503, readiness.HttpStatus);
+        Assert.Contains("401", readiness.Description);
+        Assert.Empty(elasticsearch.Documents);
+        Assert.Null(await rabbit.GetQueueAsync(indexer.RabbitMq, "es-indexer_error"));
+        Assert.Contains(indexer.Logs.GetSnapshot(), r => r.Message.Contains("refused the credentials", StringComparison.Ordinal));
+        AssertNoSecret(indexer.Logs, readiness.Description);
+    }
+
+    [Fact]
+    public async Task Starts_while_elasticsearch_is_down_and_indexes_once_it_is_there()
+    {
+        var port = FreePort();
+        await using var indexer = await EsIndexerTestHost.StartAsync($"http://127.0.0.1:{port}", waitUntilReady: false);
+        var message = EsSamples.Seed();
+        await indexer.PublishAsync([message]);
+        await Eventually.HoldsAsync(async () => (await indexer.App.ReadinessAsync("elasticsearch")).Description.StartsWith("Elasticsearch is unreachable", StringComparison.Ordinal),
+            Slow, "readiness to say Elasticsearch is unreachable");
+
+        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch7, new FakeElasticsearchOptions { Port = port });
+
+        await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 1, Slow, "indexed once Elasticsearch is up");
+        Assert.Equal(OccurrenceKey.For(message), elasticsearch.Documents[0].Id);
+        Assert.True(elasticsearch.IndexTemplates.ContainsKey("kube-events"), "the template installed before the first write");
+        await indexer.App.WaitUntilReadyAsync(Slow);
+    }
+
+    private static void AssertNoSecret(FakeLogCollector logs, string readiness)
+    {
+        Assert.DoesNotContain(Password, readiness);
+        Assert.All(logs.GetSnapshot(), r =>
+        {
+            Assert.DoesNotContain(Password, r.Message);
+            Assert.DoesNotContain(Password, r.Exception?.ToString() ?? "");
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
