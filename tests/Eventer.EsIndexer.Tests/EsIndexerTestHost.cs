@@ -55,7 +55,15 @@ internal sealed class EsIndexerTestHost : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? [])
         {
-            all[key] = value;
+            // A null value drops the key: a test can ask for a service default this host overrides.
+            if (value is null)
+            {
+                all.Remove(key);
+            }
+            else
+            {
+                all[key] = value;
+            }
         }
 
         var logs = new FakeLogCollector();
@@ -87,6 +95,16 @@ internal sealed class EsIndexerTestHost : IAsyncDisposable
     }
 
     public long Count(MetricCollector<long> metric) => metric.GetMeasurementSnapshot().EvaluateAsCounter();
+
+    /// <summary>
+    /// Waits until <paramref name="metric"/> reaches <paramref name="expected"/>, then says whether it
+    /// stayed there: the fake holds a document a moment before the indexer has read its answer.
+    /// </summary>
+    public async Task<long> SettledCountAsync(MetricCollector<long> metric, long expected)
+    {
+        await Eventually.HoldsAsync(() => Count(metric) >= expected, TimeSpan.FromSeconds(30), $"{metric.Instrument?.Name} to reach {expected}");
+        return Count(metric);
+    }
 
     public async ValueTask DisposeAsync()
     {

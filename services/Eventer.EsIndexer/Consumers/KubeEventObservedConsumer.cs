@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Eventer.Contracts;
 using Eventer.EsIndexer.Indexing;
 using Eventer.ServiceDefaults;
@@ -32,12 +33,31 @@ public sealed class KubeEventObservedConsumer(IndexSetup setup, BulkIndexer inde
             }
         }
 
-        var unindexable = await indexer.IndexAsync([.. indexable.Select(i => i.Message)], context.CancellationToken);
+        var unindexable = await indexer.IndexAsync([.. indexable.Select(i => (i.Message, TraceOf(i)))], context.CancellationToken);
         foreach (var (message, reason) in unindexable)
         {
             await SetAsideAsync(context, indexable.First(i => ReferenceEquals(i.Message, message)), reason);
         }
     }
+
+    /// <summary>
+    /// The trace a message was published in. A batch is consumed outside any one message's trace,
+    /// so each carries its own: the W3C <c>traceparent</c> MassTransit (or the collector's relay) sent.
+    /// </summary>
+    private static ActivityContext TraceOf(ConsumeContext item)
+    {
+        foreach (var header in TraceHeaders)
+        {
+            if (item.Headers.Get<string>(header) is { } value && ActivityContext.TryParse(value, null, out var trace))
+            {
+                return trace;
+            }
+        }
+
+        return default;
+    }
+
+    private static readonly string[] TraceHeaders = ["traceparent", "MT-Activity-Id"];
 
     private async Task SetAsideAsync(ConsumeContext context, ConsumeContext<KubeEventObserved> item, string reason)
     {

@@ -21,14 +21,20 @@ public sealed class BulkIndexer(
 {
     public static readonly ActivitySource ActivitySource = new("Eventer.EsIndexer");
 
-    /// <summary>Indexes <paramref name="messages"/>; returns the ones that cannot even be dead-lettered (for the error queue) with their reason.</summary>
-    public async Task<IReadOnlyList<(KubeEventObserved Message, string Reason)>> IndexAsync(IReadOnlyList<KubeEventObserved> messages, CancellationToken cancellationToken)
+    private const int MaxLinks = 32;
+
+    /// <summary>
+    /// Indexes <paramref name="messages"/>, each with the trace it was observed in; returns the
+    /// ones that cannot even be dead-lettered (for the error queue) with their reason.
+    /// </summary>
+    public async Task<IReadOnlyList<(KubeEventObserved Message, string Reason)>> IndexAsync(
+        IReadOnlyList<(KubeEventObserved Message, ActivityContext Trace)> messages, CancellationToken cancellationToken)
     {
         var maxBytes = options.Value.MaxBulkBytes;
         var pending = new List<BulkItem>(messages.Count);
-        foreach (var message in messages)
+        foreach (var (message, trace) in messages)
         {
-            var item = BulkItem.For(message, layout.TargetOf(message));
+            var item = BulkItem.For(message, layout.TargetOf(message), trace);
             pending.Add(item.Lines.Length <= maxBytes ? item
                 : DeadLetter(item, 413, "document_too_large", $"the document is {item.Lines.Length} bytes, more than EsIndexer:MaxBulkBytes ({maxBytes})"));
         }
@@ -67,7 +73,11 @@ public sealed class BulkIndexer(
     private async Task SendAsync(IReadOnlyList<BulkItem> chunk, Round round, CancellationToken cancellationToken)
     {
         var body = Concat(chunk);
-        using var activity = ActivitySource.StartActivity("es bulk", ActivityKind.Client);
+        // A batch mixes traces: the request joins its first item's and links the others'.
+        var links = chunk.Skip(1).Select(i => i.Trace).Where(t => t != default && t.TraceId != chunk[0].Trace.TraceId)
+            .DistinctBy(t => t.TraceId).Take(MaxLinks).Select(t => new ActivityLink(t));
+        using var activity = ActivitySource.StartActivity("es bulk", ActivityKind.Client,
+            chunk[0].Trace != default ? chunk[0].Trace : Activity.Current?.Context ?? default, links: links);
         activity?.SetTag("db.system", "elasticsearch");
         activity?.SetTag("db.operation.name", "bulk");
         activity?.SetTag("db.operation.batch.size", chunk.Count);

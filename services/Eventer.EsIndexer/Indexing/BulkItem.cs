@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,13 +12,16 @@ namespace Eventer.EsIndexer.Indexing;
 /// </summary>
 public sealed record BulkItem(KubeEventObserved Message, string Index, string Id, byte[] Lines, bool IsDeadLetter)
 {
+    /// <summary>The trace the occurrence was observed in; the bulk request that carries it joins it.</summary>
+    public ActivityContext Trace { get; init; }
+
     /// <summary>Elasticsearch refuses ids longer than 512 bytes.</summary>
     private const int MaxIdBytes = 512;
 
-    public static BulkItem For(KubeEventObserved message, string index)
+    public static BulkItem For(KubeEventObserved message, string index, ActivityContext trace)
     {
         var id = IdOf(message);
-        return new BulkItem(message, index, id, Serialize(index, id, EventDocument.Build(message)), IsDeadLetter: false);
+        return new BulkItem(message, index, id, Serialize(index, id, EventDocument.Build(message)), IsDeadLetter: false) { Trace = trace };
     }
 
     /// <summary>The item that records this one in the dead-letter index, with the reason and the original document (cut at <paramref name="maxOriginalBytes"/>).</summary>
@@ -37,7 +41,7 @@ public sealed record BulkItem(KubeEventObserved Message, string Index, string Id
             ["orchestrator"] = new JsonObject { ["cluster"] = new JsonObject { ["name"] = Message.Cluster } },
             ["intended_index"] = Index,
         };
-        return new BulkItem(Message, deadLetterIndex, Id, Serialize(deadLetterIndex, Id, document), IsDeadLetter: true);
+        return new BulkItem(Message, deadLetterIndex, Id, Serialize(deadLetterIndex, Id, document), IsDeadLetter: true) { Trace = Trace };
     }
 
     private static string IdOf(KubeEventObserved message)

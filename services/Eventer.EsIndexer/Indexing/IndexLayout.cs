@@ -71,8 +71,9 @@ public sealed class IndexLayout(EsIndexerOptions options)
 
     /// <summary>
     /// The dead-letter index: a plain index (higher priority than the occurrence template, whose
-    /// pattern also matches it) holding the reason and the original document, unindexed, so
-    /// whatever made the original fail cannot make this one fail too.
+    /// pattern also matches it) holding the reason and the original document. The original
+    /// (<c>event.original</c>) is not mapped at all, only kept in <c>_source</c>: whatever made it
+    /// fail cannot make this one fail too, however long it is.
     /// </summary>
     public JsonObject DeadLetterTemplate() => new()
     {
@@ -91,7 +92,6 @@ public sealed class IndexLayout(EsIndexerOptions options)
                         ["properties"] = new JsonObject
                         {
                             ["id"] = new JsonObject { ["type"] = "keyword", ["ignore_above"] = EventDocument.KeywordIgnoreAbove },
-                            ["original"] = new JsonObject { ["type"] = "keyword", ["index"] = false, ["doc_values"] = false },
                         },
                     },
                     ["error"] = new JsonObject

@@ -24,10 +24,13 @@ public sealed class IndexingTests
         await using var indexer = await EsIndexerTestHost.StartAsync(elasticsearch.Address.ToString());
         var messages = Enumerable.Range(0, 150).Select(i => EsSamples.Seed(occurrence: i + 1) with { EventUid = $"uid-{i % 50}" }).ToList();
 
-        // Every message twice, and a third time once the first copies are in: a resend after success.
-        await indexer.PublishAsync(messages);
+        // Every message again once the first copies are in, and a third of them a third time: resends
+        // after success. (Copies within one batch never reach the consumer: MassTransit's batch
+        // collects by MessageId.)
         await indexer.PublishAsync(messages);
         await Eventually.HoldsAsync(() => elasticsearch.Documents.Count >= messages.Count, Slow, "the first copies indexed");
+        await indexer.PublishAsync(messages);
+        await Eventually.HoldsAsync(() => elasticsearch.CreateActions >= 300, Slow, "the second copies to reach Elasticsearch");
         await indexer.PublishAsync(messages.Take(50));
         await Eventually.HoldsAsync(() => elasticsearch.CreateActions >= 350, Slow, "every copy to reach Elasticsearch");
 
@@ -35,8 +38,8 @@ public sealed class IndexingTests
         Assert.Equal(350, elasticsearch.CreateActions);
         var documents = elasticsearch.DocumentsIn("kube-events-prod-hz");
         Assert.Equal(messages.Select(OccurrenceKey.For).Order(), documents.Select(d => d.Id).Order());
-        Assert.Equal(150, indexer.Count(indexer.Indexed));
-        Assert.Equal(200, indexer.Count(indexer.AlreadyPresent));
+        Assert.Equal(150, await indexer.SettledCountAsync(indexer.Indexed, 150));
+        Assert.Equal(200, await indexer.SettledCountAsync(indexer.AlreadyPresent, 200));
         Assert.Empty(await RabbitMqServer.DrainAsync(indexer.RabbitMq, "es-indexer_error"));
 
         var readiness = await indexer.App.ReadinessAsync("elasticsearch");
@@ -83,8 +86,10 @@ public sealed class IndexingTests
         var late = EsSamples.KubeletBackOff(); // 2026-11-28T23:59:59.250Z
         var early = EsSamples.Seed();          // 2020-02-19
 
-        await indexer.PublishAsync([late, early, late]);
-        await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 2 && elasticsearch.CreateActions == 3, Slow, "both indexed, the copy refused");
+        await indexer.PublishAsync([late, early]);
+        await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 2, Slow, "both indexed");
+        await indexer.PublishAsync([late]);
+        await Eventually.HoldsAsync(() => elasticsearch.CreateActions == 3, Slow, "the copy sent");
 
         Assert.Equal(OccurrenceKey.For(late), Assert.Single(elasticsearch.DocumentsIn("kube-events-2026.11.28")).Id);
         Assert.Equal(OccurrenceKey.For(early), Assert.Single(elasticsearch.DocumentsIn("kube-events-2020.02.19")).Id);

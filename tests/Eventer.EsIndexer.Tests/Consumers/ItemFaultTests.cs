@@ -35,7 +35,7 @@ public sealed class ItemFaultTests
         await Eventually.HoldsAsync(() => elasticsearch.Documents.Count >= messages.Count, Slow, "every occurrence indexed");
         Assert.Equal(messages.Select(OccurrenceKey.For).Order(), elasticsearch.Documents.Select(d => d.Id).Order());
         // Only the refused items were sent again: a whole-batch resend would show here as 409s.
-        Assert.Equal(messages.Count, indexer.Count(indexer.Indexed));
+        Assert.Equal(messages.Count, await indexer.SettledCountAsync(indexer.Indexed, messages.Count));
         Assert.Equal(0, indexer.Count(indexer.AlreadyPresent));
         Assert.Equal(messages.Count + indexer.Count(indexer.Retried), elasticsearch.CreateActions);
         Assert.Empty(await RabbitMqServer.DrainAsync(indexer.RabbitMq, "es-indexer_error"));

@@ -30,7 +30,7 @@ public sealed class OutageTests
     {
         await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.OpenSearch2);
         await RunOutageAsync(elasticsearch, elasticsearch.Address.ToString(), bus,
-            cut: () => elasticsearch.RespondWithStatus(503, int.MaxValue), restore: () => elasticsearch.RespondWithStatus(503, 0),
+            cut: () => elasticsearch.RespondWithStatus(503, 1_000_000), restore: elasticsearch.ClearInjectedStatuses,
             expectedProblem: "Elasticsearch failed: a bulk request was answered 503");
     }
 
@@ -54,7 +54,7 @@ public sealed class OutageTests
 
         await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 40, Slow, "all forty indexed once Elasticsearch is back");
         Assert.Equal(before.Concat(during).Select(OccurrenceKey.For).Order(), elasticsearch.Documents.Select(d => d.Id).Order());
-        Assert.Equal(40, indexer.Count(indexer.Indexed));
+        Assert.Equal(40, await indexer.SettledCountAsync(indexer.Indexed, 40));
         Assert.Empty(await RabbitMqServer.DrainAsync(indexer.RabbitMq, "es-indexer_error"));
         await indexer.App.WaitUntilReadyAsync(Slow);
     }

@@ -2,6 +2,7 @@ using Eventer.Contracts;
 using Eventer.Testing;
 using Eventer.Testing.Elasticsearch;
 using Eventer.Testing.Fixtures;
+using Eventer.Testing.Network;
 using Microsoft.Extensions.Logging.Testing;
 
 namespace Eventer.EsIndexer.Tests.Consumers;
@@ -36,7 +37,7 @@ public sealed class StartupTests
             Slow, "readiness to name the refused credentials");
         await indexer.PublishAsync(Enumerable.Range(0, 5).Select(_ => EsSamples.Seed()));
         var rabbit = await RabbitMqServer.GetAsync();
-        await Eventually.HoldsAsync(async () => (await rabbit.GetQueueAsync(indexer.RabbitMq, "es-indexer")) is { Unacknowledged: 5 } or { Ready: 5 },
+        await Eventually.HoldsAsync(async () => (await rabbit.GetQueueAsync(indexer.RabbitMq, "es-indexer")) is { } queue && queue.Ready + queue.Unacknowledged == 5,
             Slow, "the five to wait in es-indexer");
 
         var readiness = await indexer.App.ReadinessAsync("elasticsearch");
@@ -51,14 +52,16 @@ public sealed class StartupTests
     [Fact]
     public async Task Starts_while_elasticsearch_is_down_and_indexes_once_it_is_there()
     {
-        var port = FreePort();
-        await using var indexer = await EsIndexerTestHost.StartAsync($"http://127.0.0.1:{port}", waitUntilReady: false);
+        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch7);
+        await using var proxy = await TcpProxy.StartAsync("127.0.0.1", elasticsearch.Address.Port);
+        proxy.Cut();
+        await using var indexer = await EsIndexerTestHost.StartAsync($"http://{proxy.Host}:{proxy.Port}", waitUntilReady: false);
         var message = EsSamples.Seed();
         await indexer.PublishAsync([message]);
         await Eventually.HoldsAsync(async () => (await indexer.App.ReadinessAsync("elasticsearch")).Description.StartsWith("Elasticsearch is unreachable", StringComparison.Ordinal),
             Slow, "readiness to say Elasticsearch is unreachable");
 
-        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch7, new FakeElasticsearchOptions { Port = port });
+        proxy.Restore();
 
         await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 1, Slow, "indexed once Elasticsearch is up");
         Assert.Equal(OccurrenceKey.For(message), elasticsearch.Documents[0].Id);
@@ -74,12 +77,5 @@ public sealed class StartupTests
             Assert.DoesNotContain(Password, r.Message);
             Assert.DoesNotContain(Password, r.Exception?.ToString() ?? "");
         });
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -193,6 +193,15 @@ public sealed partial class FakeElasticsearch : IAsyncDisposable
         }
     }
 
+    /// <summary>Forgets the whole-request statuses still queued by <see cref="RespondWithStatus"/>: the outage ends.</summary>
+    public void ClearInjectedStatuses()
+    {
+        lock (_lock)
+        {
+            _injectedStatuses.Clear();
+        }
+    }
+
     /// <summary>
     /// Adds a per-item rule, asked for each bulk create/index/delete item before it is handled; the first rule
     /// that returns a fault answers the item with it and nothing is stored. Null means normal handling.
