@@ -69,6 +69,58 @@ public sealed class StartupTests
         await indexer.App.WaitUntilReadyAsync(Slow);
     }
 
+    [Fact]
+    public async Task An_api_key_is_sent_as_such()
+    {
+        const string apiKey = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch8, new FakeElasticsearchOptions { ApiKey = apiKey });
+        await using var indexer = await EsIndexerTestHost.StartAsync(elasticsearch.Address.ToString(), new() { ["EsIndexer:ApiKey"] = apiKey });
+
+        await indexer.PublishAsync([EsSamples.Seed()]);
+
+        await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 1, Slow, "indexed with the API key");
+        Assert.All(elasticsearch.BulkRequests, r => Assert.True(r.Authenticated));
+    }
+
+    [Fact]
+    public async Task With_one_of_two_nodes_down_the_other_takes_the_writes()
+    {
+        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch8);
+        await using var down = await TcpProxy.StartAsync("127.0.0.1", elasticsearch.Address.Port);
+        await using var up = await TcpProxy.StartAsync("127.0.0.1", elasticsearch.Address.Port);
+        down.Cut();
+        await using var indexer = await EsIndexerTestHost.StartAsync($"http://{down.Host}:{down.Port},http://{up.Host}:{up.Port}");
+
+        var messages = Enumerable.Range(0, 20).Select(_ => EsSamples.Seed()).ToList();
+        foreach (var message in messages)
+        {
+            await indexer.PublishAsync([message]);
+        }
+
+        await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 20, Slow, "all indexed through the node that is up");
+        Assert.Equal(messages.Select(OccurrenceKey.For).Order(), elasticsearch.Documents.Select(d => d.Id).Order());
+    }
+
+    [Fact]
+    public async Task An_answer_lost_after_the_write_makes_the_resend_a_409_not_a_second_document()
+    {
+        await using var elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch9);
+        await using var indexer = await EsIndexerTestHost.StartAsync(elasticsearch.Address.ToString());
+        elasticsearch.DropNextAnswers(1);
+        var messages = Enumerable.Range(0, 10).Select(_ => EsSamples.Seed()).ToList();
+
+        await indexer.PublishAsync(messages);
+
+        await Eventually.HoldsAsync(() => indexer.Count(indexer.Indexed) + indexer.Count(indexer.AlreadyPresent) == 10, Slow, "every occurrence settled");
+        // The batch whose answer was lost came again (counted before the _id deduplicates) and was answered 409.
+        var resent = indexer.Count(indexer.AlreadyPresent);
+        Assert.InRange(resent, 1, 10);
+        Assert.Equal(10 + resent, elasticsearch.CreateActions);
+        Assert.Equal(10, elasticsearch.Documents.Count);
+        Assert.Equal(messages.Select(OccurrenceKey.For).Order(), elasticsearch.Documents.Select(d => d.Id).Order());
+        Assert.Empty(await RabbitMqServer.DrainAsync(indexer.RabbitMq, "es-indexer_error"));
+    }
+
     private static void AssertNoSecret(FakeLogCollector logs, string readiness)
     {
         Assert.DoesNotContain(Password, readiness);
