@@ -332,6 +332,7 @@ public sealed class FakeElasticsearchTests : IAsyncLifetime
 
         Assert.Equal(201, created.Status);
         Assert.Equal((409, "version_conflict_engine_exception"), (blindUpdate.Status, blindUpdate.ErrorType));
+        Assert.Equal("[kube-events]: version conflict, document already exists (current version [1])", blindUpdate.ErrorReason);
         Assert.Equal((200, 2L), (update.Status, (long)update.Json["_version"]!));
         Assert.True(JsonNode.DeepEquals(policy, fake.LifecyclePolicies["kube-events"]));
         Assert.Equal(400, ilm.Status);
@@ -571,6 +572,8 @@ public sealed class FakeElasticsearchTests : IAsyncLifetime
 
         Assert.Equal([201, 400, 201, 201, 400], answer.Items.Select(i => i.Status()));
         Assert.Equal("kept", (string?)fake.DocumentsIn("loose")[0].Source["extra"]!["deep"]);
+        var looseFields = (await client.GetAsync("/loose/_mapping")).Json["loose"]!["mappings"]!["properties"]!.AsObject();
+        Assert.Equal(["n"], looseFields.Select(p => p.Key)); // dynamic: false maps nothing new
         Assert.Equal("strict_dynamic_mapping_exception", answer.Items[1].ErrorType());
         Assert.Equal("mapping set to strict, dynamic introduction of [extra] within [_doc] is not allowed", answer.Items[1].ErrorReason());
         Assert.Contains("failed to parse field [seen] of type [long]", answer.Items[4].ErrorReason()); // "seen" was mapped long by doc 4
@@ -589,14 +592,15 @@ public sealed class FakeElasticsearchTests : IAsyncLifetime
 
         var answer = await client.BulkAsync(Ndjson(
             Create("events", "labels"), new JsonObject { ["labels"] = Many("app.kubernetes.io/k", 10_000) },
+            Create("events", "dotted"), new JsonObject { ["labels.app.kubernetes.io/name"] = "api" },
             Create("events", "blob"), new JsonObject { ["blob"] = new JsonObject { ["x"] = Many("k", 2000), ["y"] = "z" } },
             Create("events", "explode"), Many("field", 1000),
             Create("events", "fits"), Many("field", 990)));
 
-        Assert.Equal([201, 201, 400, 201], answer.Items.Select(i => i.Status()));
-        Assert.Equal("illegal_argument_exception", answer.Items[2].ErrorType());
-        Assert.Equal("Limit of total fields [1000] has been exceeded while adding new fields [1000]", answer.Items[2].ErrorReason());
-        Assert.Equal(["labels", "blob", "fits"], fake.Documents.Select(d => d.Id));
+        Assert.Equal([201, 201, 201, 400, 201], answer.Items.Select(i => i.Status()));
+        Assert.Equal("illegal_argument_exception", answer.Items[3].ErrorType());
+        Assert.Equal("Limit of total fields [1000] has been exceeded while adding new fields [1000]", answer.Items[3].ErrorReason());
+        Assert.Equal(["labels", "dotted", "blob", "fits"], fake.Documents.Select(d => d.Id));
     }
 
     // ---- 12. GET _doc, _count, _refresh ----
