@@ -438,7 +438,7 @@ public sealed partial class FakeElasticsearch : IAsyncDisposable
 
     private Reply Injected(int status, RequestInfo request) => status switch
     {
-        401 => Unauthorized(request, "missing authentication credentials for REST request [" + request.PathAndQuery + "]"),
+        401 => Unauthorized("missing authentication credentials for REST request [" + request.PathAndQuery + "]"),
         403 => Json(403, EsErrors.Body(403, "security_exception",
             $"action [indices:data/write/bulk] is unauthorized for user [{_options.Username ?? "elastic"}] with effective roles [viewer], "
             + "this action is granted by the index privileges [create_doc,create,index,write,all]")),
@@ -526,7 +526,7 @@ public sealed partial class FakeElasticsearch : IAsyncDisposable
         var header = request.Authorization;
         if (header is null)
         {
-            return Unauthorized(request, $"missing authentication credentials for REST request [{request.PathAndQuery}]");
+            return Unauthorized($"missing authentication credentials for REST request [{request.PathAndQuery}]");
         }
 
         if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
@@ -546,7 +546,7 @@ public sealed partial class FakeElasticsearch : IAsyncDisposable
             var password = colon < 0 ? "" : decoded[(colon + 1)..];
             return _options.Username is not null && user == _options.Username && password == _options.Password
                 ? null
-                : Unauthorized(request, $"unable to authenticate user [{user}] for REST request [{request.PathAndQuery}]");
+                : Unauthorized($"unable to authenticate user [{user}] for REST request [{request.PathAndQuery}]");
         }
 
         if (header.StartsWith("ApiKey ", StringComparison.OrdinalIgnoreCase) && !_profile.IsOpenSearch
@@ -555,15 +555,14 @@ public sealed partial class FakeElasticsearch : IAsyncDisposable
             return null;
         }
 
-        return Unauthorized(request, "unable to authenticate with provided credentials and anonymous access is not allowed for this request");
+        return Unauthorized("unable to authenticate with provided credentials and anonymous access is not allowed for this request");
     }
 
     // ES: security_exception with the realms' challenges, in the body and as WWW-Authenticate headers.
     // OpenSearch's security plugin: a plain-text "Unauthorized" and its own Basic challenge — not JSON, which
     // is the one answer of this fake without Content-Type application/json.
-    private Reply Unauthorized(RequestInfo request, string reason)
+    private Reply Unauthorized(string reason)
     {
-        _ = request;
         if (_profile.IsOpenSearch)
         {
             return new Reply(401, Text: "Unauthorized", ContentType: "text/plain; charset=UTF-8",

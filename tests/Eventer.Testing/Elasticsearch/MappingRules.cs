@@ -75,7 +75,7 @@ internal sealed partial class IndexMapping
             {
                 if (node is JsonObject field)
                 {
-                    count += 1 + (field["fields"] as JsonObject)?.Count ?? 0;
+                    count += 1 + ((field["fields"] as JsonObject)?.Count ?? 0);
                     count += CountFields(field);
                 }
             }
