@@ -54,7 +54,11 @@ public sealed class OutageTests
 
         await Eventually.HoldsAsync(() => elasticsearch.Documents.Count == 40, Slow, "all forty indexed once Elasticsearch is back");
         Assert.Equal(before.Concat(during).Select(OccurrenceKey.For).Order(), elasticsearch.Documents.Select(d => d.Id).Order());
-        Assert.Equal(40, await indexer.SettledCountAsync(indexer.Indexed, 40));
+        // A cut can hide the answer to a bulk that was written: its resend is answered 409. So every
+        // occurrence is indexed once or found present, and none is indexed twice.
+        await Eventually.HoldsAsync(() => indexer.Count(indexer.Indexed) + indexer.Count(indexer.AlreadyPresent) >= 40, Slow, "every occurrence settled");
+        Assert.InRange(indexer.Count(indexer.Indexed), 10, 40);
+        Assert.Equal(40, elasticsearch.Documents.Count);
         Assert.Empty(await RabbitMqServer.DrainAsync(indexer.RabbitMq, "es-indexer_error"));
         await indexer.App.WaitUntilReadyAsync(Slow);
     }
