@@ -23,7 +23,7 @@ internal sealed class Pipeline : IAsyncDisposable
 {
     public const string Cluster = "e2e";
     public const string AlertNamespace = "alerts";
-    private const string RobotToken = "e2e-robot";
+    public const string RobotToken = "e2e-robot";
 
     private readonly List<IDisposable> _collectors = [];
 
