@@ -42,18 +42,7 @@ internal sealed class ArchiveTestHost : IAsyncDisposable
             ["Bus:RetryLimit"] = "1",
             ["Bus:RetryInterval"] = "00:00:00.100",
         };
-        foreach (var (key, value) in settings ?? [])
-        {
-            // A null value drops the key: a test can ask for a service default this host overrides.
-            if (value is null)
-            {
-                all.Remove(key);
-            }
-            else
-            {
-                all[key] = value;
-            }
-        }
+        all.Overlay(settings);
 
         var app = ArchiveHost.Build([], b => b.UseTestSettings(all));
         var host = new ArchiveTestHost(app, rabbitMq, postgres);

@@ -73,18 +73,7 @@ internal sealed class NotifierTestHost : IAsyncDisposable
             ["Bus:RetryInterval"] = "00:00:00.100",
             ["Logging:LogLevel:Eventer"] = "Information",
         };
-        foreach (var (key, value) in settings)
-        {
-            // A null value drops the key: a test can ask for a service default this host overrides.
-            if (value is null)
-            {
-                all.Remove(key);
-            }
-            else
-            {
-                all[key] = value;
-            }
-        }
+        all.Overlay(settings);
 
         var logs = new FakeLogCollector();
         var app = NotifierHost.Build([], b =>

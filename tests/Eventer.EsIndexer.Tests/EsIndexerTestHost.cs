@@ -53,18 +53,7 @@ internal sealed class EsIndexerTestHost : IAsyncDisposable
             ["EsIndexer:MaxRetryInterval"] = "00:00:00.500",
             ["EsIndexer:RequestTimeout"] = "00:00:05",
         };
-        foreach (var (key, value) in settings ?? [])
-        {
-            // A null value drops the key: a test can ask for a service default this host overrides.
-            if (value is null)
-            {
-                all.Remove(key);
-            }
-            else
-            {
-                all[key] = value;
-            }
-        }
+        all.Overlay(settings);
 
         var logs = new FakeLogCollector();
         var app = EsIndexerHost.Build([], b => b.UseTestSettings(all));

@@ -1,39 +1,17 @@
 using Eventer.Contracts;
+using Eventer.Testing;
 
 namespace Eventer.EsIndexer.Tests;
 
 /// <summary>The seed Event of shared/samples as the collector publishes it, and a kubelet Pod event.</summary>
 internal static class EsSamples
 {
-    public static KubeEventObserved Seed(string? uid = null, int occurrence = 2416) => new()
+    /// <summary>The archive's seed, without a series, with a label whose key has dots and a slash.</summary>
+    public static KubeEventObserved Seed(string? uid = null, int occurrence = 2416) => ObservedSamples.Seed(uid) with
     {
-        Cluster = "prod-hz",
-        EventUid = uid ?? Guid.NewGuid().ToString(),
-        EventNamespace = "default",
-        EventName = "my-sb-svc.15f344468d77364d",
-        EventResourceVersion = "267629591",
         Occurrence = occurrence,
-        Type = "Warning",
-        Reason = "PortAlreadyAllocated",
-        Message = "Port 666 was assigned to multiple services; please recreate service",
-        InvolvedObject = new KubeObjectReference
-        {
-            Kind = "Service",
-            Namespace = "default",
-            Name = "my-sb-svc",
-            Uid = "96117aad-4f24-11ea-a87c-00163e04f1e0",
-            ApiVersion = "v1",
-            ResourceVersion = "264028180",
-        },
-        Related = new KubeObjectReference { Kind = "Node", Name = "node-a" },
-        SourceComponent = "portallocator-repair-controller",
-        FirstTimestamp = new DateTimeOffset(2020, 2, 14, 12, 22, 43, TimeSpan.Zero),
-        LastTimestamp = new DateTimeOffset(2020, 2, 19, 13, 8, 25, TimeSpan.Zero),
-        Count = 2416,
+        Series = null,
         Labels = new Dictionary<string, string> { ["team"] = "platform", ["app.kubernetes.io/name"] = "svc" },
-        Annotations = new Dictionary<string, string> { ["eventer.io/note"] = "ünïcode ✓" },
-        SourceApi = KubeEventApis.CoreV1,
-        ObservedAt = new DateTimeOffset(2026, 11, 27, 9, 0, 0, 500, TimeSpan.Zero),
     };
 
     public static KubeEventObserved KubeletBackOff(string? uid = null) => Seed(uid, occurrence: 7) with

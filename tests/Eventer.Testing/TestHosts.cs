@@ -23,6 +23,27 @@ public static class TestHosts
         builder.Configuration.AddInMemoryCollection(settings);
     }
 
+    /// <summary>
+    /// <paramref name="defaults"/> with <paramref name="overrides"/> laid over them; a null value
+    /// drops the key, so a test can ask for a service default its host overrides.
+    /// </summary>
+    public static Dictionary<string, string?> Overlay(this Dictionary<string, string?> defaults, IDictionary<string, string?>? overrides)
+    {
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                defaults.Remove(key);
+            }
+            else
+            {
+                defaults[key] = value;
+            }
+        }
+
+        return defaults;
+    }
+
     /// <summary>The address the started host listens on.</summary>
     public static Uri Address(this WebApplication app) => new(app.Urls.First());
 

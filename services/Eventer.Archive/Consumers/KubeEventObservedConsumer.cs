@@ -98,15 +98,6 @@ public sealed class KubeEventObservedConsumerDefinition(IOptions<ArchiveBatchOpt
         // (so it stays the broker's), until the database is back or the service stops — never
         // into archive_error. Readiness shows the database down meanwhile.
         consumerConfigurator.RetryWhileDatabaseUnavailable(batch.MaxDatabaseRetryInterval);
-        consumerConfigurator.Options<BatchOptions>(b => b
-            .SetMessageLimit(batch.MessageLimit)
-            .SetTimeLimit(batch.TimeLimit)
-            .SetConcurrencyLimit(batch.ConcurrencyLimit));
-
-        // A batch can only fill when the broker hands over that many messages at once.
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.PrefetchCount = Math.Max(rabbit.PrefetchCount, batch.MessageLimit * batch.ConcurrencyLimit);
-        }
+        consumerConfigurator.UseBatches(endpointConfigurator, batch.MessageLimit, batch.TimeLimit, batch.ConcurrencyLimit);
     }
 }

@@ -16,6 +16,8 @@ namespace Eventer.EsIndexer.Consumers;
 public sealed class KubeEventObservedConsumer(IndexSetup setup, BulkIndexer indexer, EsIndexerMetrics metrics, ILogger<KubeEventObservedConsumer> logger)
     : IConsumer<Batch<KubeEventObserved>>
 {
+    private static readonly string[] TraceHeaders = ["traceparent", "MT-Activity-Id"];
+
     public async Task Consume(ConsumeContext<Batch<KubeEventObserved>> context)
     {
         await setup.EnsureAsync(context.CancellationToken);
@@ -57,8 +59,6 @@ public sealed class KubeEventObservedConsumer(IndexSetup setup, BulkIndexer inde
         return default;
     }
 
-    private static readonly string[] TraceHeaders = ["traceparent", "MT-Activity-Id"];
-
     private async Task SetAsideAsync(ConsumeContext context, ConsumeContext<KubeEventObserved> item, string reason)
     {
         var queue = await context.SetAsideAsync(item, reason);
@@ -79,15 +79,6 @@ public sealed class KubeEventObservedConsumerDefinition(IOptions<EsIndexerOption
         // Elasticsearch away or refusing is no reason to give messages up: the batch stays
         // unacknowledged, the broker's, until it is back; never in es-indexer_error for it.
         consumerConfigurator.RetryWhileUnavailable<KubeEventObservedConsumer, ElasticsearchUnavailableException>(settings.MaxRetryInterval);
-        consumerConfigurator.Options<BatchOptions>(b => b
-            .SetMessageLimit(settings.BatchMessageLimit)
-            .SetTimeLimit(settings.BatchTimeLimit)
-            .SetConcurrencyLimit(settings.ConcurrencyLimit));
-
-        // A batch can only fill when the broker hands over that many messages at once.
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.PrefetchCount = Math.Max(rabbit.PrefetchCount, settings.BatchMessageLimit * settings.ConcurrencyLimit);
-        }
+        consumerConfigurator.UseBatches(endpointConfigurator, settings.BatchMessageLimit, settings.BatchTimeLimit, settings.ConcurrencyLimit);
     }
 }
