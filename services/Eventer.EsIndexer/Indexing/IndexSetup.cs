@@ -47,6 +47,11 @@ public sealed class IndexSetup(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Value.InsecureSkipCertificateCheck)
+        {
+            logger.LogWarning("EsIndexer:InsecureSkipCertificateCheck is on: any certificate is accepted, so anyone in between can read and change what is indexed");
+        }
+
         string? lastProblem = null;
         for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
         {

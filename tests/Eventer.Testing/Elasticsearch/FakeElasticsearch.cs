@@ -156,7 +156,13 @@ public sealed partial class FakeElasticsearch : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o =>
         {
-            o.Listen(IPAddress.Loopback, 0);
+            o.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                if (options.Certificate is { } certificate)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
             o.Limits.MaxRequestBodySize = null; // http.max_content_length is the fake's own check
         });
         var app = builder.Build();

@@ -30,4 +30,7 @@ public sealed class FakeElasticsearchOptions
 
     /// <summary><c>action.auto_create_index</c>: false answers item 404 index_not_found_exception for a missing index or data stream.</summary>
     public bool AutoCreateIndex { get; init; } = true;
+
+    /// <summary>Serve HTTPS with this certificate (with its private key), as a self-signed cluster does; null serves HTTP.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 }
