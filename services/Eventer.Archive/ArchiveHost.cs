@@ -21,12 +21,7 @@ public static class ArchiveHost
 
         builder.AddServiceDefaults(ServiceName);
 
-        var postgres = PostgresConnection.Read(builder.Configuration);
-        builder.Services.AddDbContext<ArchiveDbContext>(o => o
-            .UseNpgsql(postgres, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", ArchiveDbContext.Schema))
-            .LogFailedCommandsAtDebug());
-        builder.Services.AddHealthChecks().AddDbContextCheck<ArchiveDbContext>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
-        builder.Services.AddMigrationAtStart<ArchiveDbContext>();
+        builder.AddEventerDatabase<ArchiveDbContext>(ArchiveDbContext.Schema);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ArchiveMetrics>();
         builder.Services.AddScoped<OccurrenceStore>();
@@ -35,7 +30,7 @@ public static class ArchiveHost
         builder.Services.AddValidatedOptions<ArchiveApiOptions>(ArchiveApiOptions.Section);
 
         builder.Services.AddValidatedOptions<ArchiveBatchOptions>(ArchiveBatchOptions.Section);
-        builder.AddEventerBus(Queue, bus => bus.AddConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>());
+        builder.AddEventerConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>(Queue);
 
         var app = builder.Build();
         app.MapServiceDefaults();

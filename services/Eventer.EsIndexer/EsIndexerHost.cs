@@ -32,7 +32,7 @@ public static class EsIndexerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IndexSetup>());
         builder.Services.AddSingleton<BulkIndexer>();
 
-        builder.AddEventerBus(Queue, bus => bus.AddConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>());
+        builder.AddEventerConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>(Queue);
 
         var app = builder.Build();
         app.MapServiceDefaults();

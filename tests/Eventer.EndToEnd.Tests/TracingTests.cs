@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Eventer.Archive;
 using Eventer.Collector;
 using Eventer.DingTalkNotifier;
+using Eventer.EsIndexer;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
+using Eventer.Testing.Elasticsearch;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Kubernetes;
 using Eventer.Testing.Network;
@@ -14,7 +16,7 @@ using OpenTelemetry.Trace;
 
 namespace Eventer.EndToEnd.Tests;
 
-/// <summary>One trace from the collector's observation, through the outbox and RabbitMQ, into the archive's write and the DingTalk send.</summary>
+/// <summary>One trace from the collector's observation, through the outbox and RabbitMQ, into the archive's write, the Elasticsearch bulk and the DingTalk send.</summary>
 [Trait("Category", "EndToEnd")]
 public sealed class TracingTests : IAsyncLifetime
 {
@@ -25,6 +27,8 @@ public sealed class TracingTests : IAsyncLifetime
     private WebApplication _archive = null!;
     private WebApplication _collector = null!;
     private WebApplication _notifier = null!;
+    private WebApplication _esIndexer = null!;
+    private FakeElasticsearch _elasticsearch = null!;
     private FakeDingTalk _dingTalk = null!;
     private string _postgres = "";
     private string _kubeconfig = "";
@@ -56,6 +60,13 @@ public sealed class TracingTests : IAsyncLifetime
             ["DingTalk:Robots:ops:Webhook"] = _dingTalk.WebhookUrl("trace"),
             ["DingTalk:DispatchInterval"] = "00:00:00.100",
         }));
+        _elasticsearch = await FakeElasticsearch.StartAsync(SearchEngine.Elasticsearch8);
+        _esIndexer = EsIndexerHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:rabbitmq"] = rabbitMq,
+            ["ConnectionStrings:elasticsearch"] = _elasticsearch.Address.ToString(),
+            ["EsIndexer:BatchTimeLimit"] = "00:00:00.100",
+        }));
         _collector = CollectorHost.Build([], b => b.UseTestSettings(new Dictionary<string, string?>
         {
             ["ConnectionStrings:rabbitmq"] = _brokerProxy.RouteAmqp(rabbitMq),
@@ -69,12 +80,14 @@ public sealed class TracingTests : IAsyncLifetime
         await _archive.WaitUntilReadyAsync();
         await _notifier.StartAsync();
         await _notifier.WaitUntilReadyAsync();
+        await _esIndexer.StartAsync();
+        await _esIndexer.WaitUntilReadyAsync();
         await _collector.StartAsync();
         await _collector.WaitUntilReadyAsync();
     }
 
     [Fact]
-    public async Task The_archive_write_is_in_the_trace_of_the_observation_also_after_a_broker_outage()
+    public async Task The_archive_write_the_bulk_index_and_the_alert_are_in_the_trace_of_the_observation_also_after_a_broker_outage()
     {
         var direct = KubeEvents.Uid(_api.Add(KubeEvents.CoreV1("shop", "web-1", "BackOff", "Back-off")));
         await ArchivedAsync(direct);
@@ -87,6 +100,8 @@ public sealed class TracingTests : IAsyncLifetime
 
         await Eventually.HoldsAsync(() => _dingTalk.Delivered("trace").Count == 2, TimeSpan.FromSeconds(60), "both alerts sent");
         await Eventually.HoldsAsync(() => Spans().Count(s => s.OperationName == "dingtalk send") == 2, TimeSpan.FromSeconds(10), "both send spans ended");
+        await Eventually.HoldsAsync(() => _elasticsearch.Documents.Count == 2, TimeSpan.FromSeconds(60), "both indexed");
+        await Eventually.HoldsAsync(() => Spans().Count(s => s.OperationName == "es bulk") >= 2, TimeSpan.FromSeconds(10), "both bulk spans ended");
         _tracing.ForceFlush();
         AssertOneTrace(direct);
         AssertOneTrace(delayed);
@@ -112,6 +127,7 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.NotEmpty(publishes);
         Assert.Contains(trace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer && publishes.Any(p => p.SpanId == s.ParentSpanId));
         Assert.Contains(trace, s => s.Source.Name == "Npgsql" && Statement(s).Contains("INSERT INTO archive.occurrences"));
+        Assert.Contains(trace, s => s.Source.Name == "Eventer.EsIndexer" && s.OperationName == "es bulk");
         Assert.Contains(trace, s => s.Source.Name == "Eventer.DingTalkNotifier" && s.OperationName == "dingtalk send"
             && (string?)s.GetTagItem("dingtalk.shape") == "single");
     }
@@ -141,6 +157,9 @@ public sealed class TracingTests : IAsyncLifetime
         await _archive.DisposeAsync();
         await _notifier.StopAsync();
         await _notifier.DisposeAsync();
+        await _esIndexer.StopAsync();
+        await _esIndexer.DisposeAsync();
+        await _elasticsearch.DisposeAsync();
         await _dingTalk.DisposeAsync();
         await _brokerProxy.DisposeAsync();
         await _api.DisposeAsync();

@@ -35,7 +35,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="project"/> (e.g. <c>Eventer.Collector</c>) from
-    /// <c>services/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0</c>, built with the tests in the
+    /// <c>services/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0</c> (or <c>samples/…</c>), built with the tests in the
     /// same configuration, on a free loopback port.
     /// </summary>
     public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> settings)
@@ -146,8 +146,10 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw new InvalidOperationException($"no eventer.sln above {AppContext.BaseDirectory}");
         }
 
-        var assembly = Path.Combine(root.FullName, "services", project, "bin", configuration, here.Name, project + ".dll");
-        return File.Exists(assembly) ? assembly : throw new FileNotFoundException($"{project} is not built (looked for {assembly})", assembly);
+        // Services, and the sample consumers of docs/adding-a-consumer.md.
+        var candidates = new[] { "services", "samples" }.Select(folder => Path.Combine(root.FullName, folder, project, "bin", configuration, here.Name, project + ".dll"));
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException($"{project} is not built (looked for {string.Join(", ", candidates)})");
     }
 
     /// <summary>The dotnet host running the tests (the SDK says which), so the service runs on the same runtime.</summary>
