@@ -24,7 +24,7 @@ public sealed class WriteJsonLine(IConfiguration configuration) : IConsumer<Kube
 
     public async Task Consume(ConsumeContext<KubeEventObserved> context)
     {
-        var line = JsonSerializer.Serialize(new { key = OccurrenceKey.For(context.Message), @event = context.Message });
+        var line = JsonSerializer.Serialize(new { key = OccurrenceKey.For(context.Message), @event = context.Message }, JsonSerializerOptions.Web);
         await OneWriter.WaitAsync(context.CancellationToken);
         try
         {
