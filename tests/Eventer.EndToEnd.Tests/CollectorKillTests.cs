@@ -115,18 +115,7 @@ public sealed class CollectorKillTests(ITestOutputHelper output)
         await Eventually.HoldsAsync(async () => current.IsSubsetOf(await pipeline.ArchivedAsync()), Deadline, $"{current.Count} current occurrences archived");
         var alertPods = pipeline.Api.Events().Where(e => (string?)e["metadata"]!["namespace"] == Pipeline.AlertNamespace)
             .Select(e => (string)e["involvedObject"]!["name"]!).ToList();
-        try
-        {
-            await Eventually.HoldsAsync(() => alertPods.All(pod => pipeline.AlertsAbout(pod) >= 1), Deadline, $"{alertPods.Count} alerts sent");
-        }
-        catch (TimeoutException ex)
-        {
-            // Say what DingTalk saw, so a CI failure can be read without the services' logs.
-            var attempts = pipeline.DingTalk.Attempts(Pipeline.RobotToken);
-            throw new TimeoutException($"{ex.Message}. Missing: {string.Join(", ", alertPods.Where(p => pipeline.AlertsAbout(p) == 0))}. "
-                + $"DingTalk got {attempts.Count} attempts ({string.Join(", ", attempts.GroupBy(a => $"{a.HttpStatus}/{a.ErrCode}").Select(g => $"{g.Key}×{g.Count()}"))}), "
-                + $"delivered {pipeline.Alerts.Count}: {string.Join(" | ", pipeline.Alerts.Select(m => m.Title))}", ex);
-        }
+        await pipeline.WaitForAlertsAsync(alertPods, Deadline);
 
         // A sentinel after everything else: once it is archived and alerted, nothing earlier is on its way.
         var sentinel = pipeline.AddAlert("sentinel");

@@ -155,6 +155,42 @@ internal sealed class Pipeline : IAsyncDisposable
     /// <summary>The messages DingTalk accepted.</summary>
     public IReadOnlyList<DingTalkMessage> Alerts => DingTalk.Delivered(RobotToken);
 
+    /// <summary>
+    /// Waits until every alert pod has had an alert; on timeout says which are missing, what DingTalk
+    /// saw and what the notifier still holds, so a CI failure can be read without the services' logs.
+    /// </summary>
+    public async Task WaitForAlertsAsync(IReadOnlyCollection<string> pods, TimeSpan deadline)
+    {
+        try
+        {
+            await Eventually.HoldsAsync(() => pods.All(pod => AlertsAbout(pod) >= 1), deadline, $"{pods.Count} alerts sent");
+        }
+        catch (TimeoutException ex)
+        {
+            var attempts = DingTalk.Attempts(RobotToken);
+            var pending = await PendingAlertsAsync();
+            throw new TimeoutException($"{ex.Message}. Missing: {string.Join(", ", pods.Where(p => AlertsAbout(p) == 0))}. "
+                + $"DingTalk got {attempts.Count} attempts ({string.Join(", ", attempts.GroupBy(a => $"{a.HttpStatus}/{a.ErrCode}").Select(g => $"{g.Key}×{g.Count()}"))}), "
+                + $"delivered {Alerts.Count}: {string.Join(" | ", Alerts.Select(m => m.Title))}. Notifier holds: {pending}", ex);
+        }
+    }
+
+    private async Task<string> PendingAlertsAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(Postgres);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "SELECT count(*) || ' rows: ' || coalesce(string_agg(format('%s robot=%s route=%s last_seen=%s received=%s sent=%s', id, robot, route, last_seen, received_at, sent_at), '; '), '') FROM (SELECT * FROM dingtalk.alerts ORDER BY id LIMIT 30) a", connection);
+            return (await command.ExecuteScalarAsync())?.ToString() ?? "nothing";
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            return $"(could not read dingtalk.alerts: {e.Message})";
+        }
+    }
+
     /// <summary>How many accepted DingTalk messages name the pod <paramref name="pod"/>.</summary>
     public int AlertsAbout(string pod) => Alerts.Count(m => m.Text.Contains($"**{pod}**", StringComparison.Ordinal));
 
