@@ -143,8 +143,9 @@ public sealed class DatabaseLeaseTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task A_renewal_that_hangs_for_its_whole_wait_still_leaves_a_second_try_before_the_deadline()
     {
-        // Longer here, for room on a busy machine: renew every 2 s, deadline 5 s after a renewal.
-        var duration = TimeSpan.FromSeconds(6);
+        // Longer here, for room on a busy machine: renew every 4 s, deadline 10 s after a renewal, so
+        // the second try has 2 s (CI once needed more than the 1 s a 6 s lease leaves).
+        var duration = TimeSpan.FromSeconds(12);
         var logs = new FakeLogCollector();
         await using var proxy = await TcpProxy.StartForPostgresAsync(_database);
         var a = Lease("a", proxy.RoutePostgres(_database), duration, new FakeLogger(logs));
