@@ -46,7 +46,7 @@ public static class NotifierHost
             services.GetRequiredService<NpgsqlDataSource>(),
             NotifierDbContext.LeasesTable,
             DispatcherLeaseName,
-            DispatcherIdentity(),
+            EventerHost.ReplicaIdentity(),
             services.GetRequiredService<IOptions<NotifierOptions>>().Value.DispatcherLeaseDuration,
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<DatabaseLease>>()));
@@ -72,12 +72,5 @@ public static class NotifierHost
         var app = builder.Build();
         app.MapServiceDefaults();
         return app;
-    }
-
-    /// <summary>The host name (the pod's) and a random suffix: a restarted replica is not taken for the one it replaces.</summary>
-    private static string DispatcherIdentity()
-    {
-        var host = Environment.GetEnvironmentVariable("HOSTNAME") is { Length: > 0 } hostname ? hostname : Environment.MachineName;
-        return $"{host}-{Guid.NewGuid().ToString("N")[..6]}";
     }
 }

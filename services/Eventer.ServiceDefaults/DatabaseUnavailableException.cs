@@ -10,10 +10,12 @@ public sealed class DatabaseUnavailableException(Exception inner)
 {
     /// <summary>
     /// Connection failures and the server's own "not now" answers (class 08 connection exception,
-    /// 57P admin shutdown / cannot connect now, 53 insufficient resources) — not a bad row.
+    /// 57P admin shutdown / cannot connect now, 53 insufficient resources), and this exception itself
+    /// (a call that did not answer in time) — not a bad row.
     /// </summary>
     public static bool Recognizes(Exception ex) => ex switch
     {
+        DatabaseUnavailableException => true,
         PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
             || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)
             || pg.SqlState.StartsWith("53", StringComparison.Ordinal),

@@ -36,6 +36,16 @@ public static class EventerHost
         }
     }
 
+    /// <summary>
+    /// This replica's name in a lease: the host name (the pod's) and a random suffix, so two holders
+    /// in one process (tests) and a restarted container are not taken for the one they replace.
+    /// </summary>
+    public static string ReplicaIdentity()
+    {
+        var host = Environment.GetEnvironmentVariable("HOSTNAME") is { Length: > 0 } hostname ? hostname : Environment.MachineName;
+        return $"{host}-{Guid.NewGuid().ToString("N")[..6]}";
+    }
+
     /// <summary>The one-line description of a configuration error, or null when <paramref name="ex"/> is something else.</summary>
     public static string? ConfigurationProblem(Exception ex) => ex switch
     {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Eventer.Testing.Network;
 
 namespace Eventer.Testing;
 
@@ -41,7 +40,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> settings)
     {
         var assembly = BuiltAssembly(project);
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
@@ -110,8 +109,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: false);
-            await _process.WaitForExitAsync();
+            await KillAsync();
         }
 
         _process.Dispose();
@@ -155,11 +153,4 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The dotnet host running the tests (the SDK says which), so the service runs on the same runtime.</summary>
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

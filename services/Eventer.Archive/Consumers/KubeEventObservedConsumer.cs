@@ -34,9 +34,9 @@ public sealed class KubeEventObservedConsumer(OccurrenceStore store, ArchiveMetr
         var storable = new List<ConsumeContext<KubeEventObserved>>(context.Message.Length);
         foreach (var item in context.Message)
         {
-            if (string.IsNullOrEmpty(item.Message.Cluster) || string.IsNullOrEmpty(item.Message.EventUid) || item.Message.Occurrence < 1)
+            if (OccurrenceChecks.MissingKey(item.Message) is { } reason)
             {
-                await RejectAsync(context, item, "KubeEventObserved without cluster, event uid or a positive occurrence has no occurrence key");
+                await RejectAsync(context, item, reason);
             }
             else
             {

@@ -1,3 +1,4 @@
+using Eventer.ServiceDefaults;
 using k8s.LeaderElection;
 
 namespace Eventer.Collector.Leadership;

@@ -1,3 +1,4 @@
+using Eventer.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Eventer.Collector.Leadership;
@@ -41,7 +42,7 @@ public sealed class LeadershipOptions : IValidatableObject
     /// </summary>
     [Required(AllowEmptyStrings = false)]
     [StringLength(253)]
-    public string Identity { get; set; } = DefaultIdentity();
+    public string Identity { get; set; } = EventerHost.ReplicaIdentity();
 
     /// <summary>
     /// How long followers wait on an unrenewed lease before taking it: the longest a dead leader
@@ -96,15 +97,6 @@ public sealed class LeadershipOptions : IValidatableObject
         {
             return "default";
         }
-    }
-
-    private static string DefaultIdentity()
-    {
-        var host = Environment.GetEnvironmentVariable("HOSTNAME") is { Length: > 0 } hostname ? hostname : Environment.MachineName;
-
-        // The suffix tells apart two gates in one process (tests) and a restarted container
-        // from the one it replaces.
-        return $"{host}-{Guid.NewGuid().ToString("N")[..6]}";
     }
 }
 

@@ -1,3 +1,4 @@
+using Eventer.ServiceDefaults;
 using Eventer.Collector.Leadership;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using Eventer.ServiceDefaults;
 using System.Diagnostics;
 using Eventer.Collector.Leadership;
 using Eventer.Collector.Publishing;
@@ -98,7 +99,7 @@ public sealed class OutboxRelay(
 
         // The watcher and the writer have stopped (they stop first): publish what they left,
         // unless the queues it must wait for never appeared.
-        if (!_awaitedQueuesSeen && _options.AwaitQueues.Count > 0)
+        if (!AwaitedQueuesSeen)
         {
             return;
         }
@@ -293,9 +294,11 @@ public sealed class OutboxRelay(
     /// Until every queue of <see cref="OutboxOptions.AwaitQueues"/> exists, nothing is published;
     /// readiness, the unroutable gauge and one log line (per change) say which are missing.
     /// </summary>
+    private bool AwaitedQueuesSeen => _awaitedQueuesSeen || _options.AwaitQueues.Count == 0;
+
     private async Task<bool> AwaitedQueuesExistAsync(CancellationToken cancellationToken)
     {
-        if (_awaitedQueuesSeen || _options.AwaitQueues.Count == 0)
+        if (AwaitedQueuesSeen)
         {
             return true;
         }

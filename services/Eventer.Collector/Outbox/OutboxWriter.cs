@@ -1,3 +1,4 @@
+using Eventer.ServiceDefaults;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;

@@ -9,7 +9,7 @@ namespace Eventer.Collector.Publishing;
 /// </summary>
 public static class OccurrenceJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Options = JsonSerializerOptions.Web;
 
     public static string Serialize(KubeEventObserved occurrence) => JsonSerializer.Serialize(occurrence, Options);
 

@@ -1,3 +1,4 @@
+using Eventer.ServiceDefaults;
 using System.Net;
 using System.Text.Json;
 using Eventer.Collector.Leadership;

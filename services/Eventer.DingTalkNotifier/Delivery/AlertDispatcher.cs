@@ -76,7 +76,7 @@ public sealed class AlertDispatcher(
             catch (Exception ex)
             {
                 robots.Dispatching = false;
-                if (ex is DatabaseUnavailableException || DatabaseUnavailableException.Recognizes(ex))
+                if (DatabaseUnavailableException.Recognizes(ex))
                 {
                     // Alerts wait in the table (new ones in the queue) until PostgreSQL is back.
                     logger.LogWarning("Dispatching alerts paused: PostgreSQL is unavailable ({Error}: {Reason}); trying again in {Delay}",

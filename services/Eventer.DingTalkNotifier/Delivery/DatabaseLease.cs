@@ -181,7 +181,7 @@ public sealed class LeaseTerm : IAsyncDisposable
                 await _lease.ReleaseAsync();
                 _logger.LogInformation("Released lease {Lease} as {Holder}", _lease.Name, _lease.Holder);
             }
-            catch (Exception ex) when (ex is DatabaseUnavailableException or NpgsqlException or InvalidOperationException)
+            catch (Exception ex) when (IsDatabaseFailure(ex))
             {
                 _logger.LogWarning("Could not release lease {Lease} ({Error}: {Reason}); another replica takes it when it expires",
                     _lease.Name, ex.GetType().Name, ex.Message);
@@ -228,7 +228,7 @@ public sealed class LeaseTerm : IAsyncDisposable
 
                 return;
             }
-            catch (Exception ex) when (ex is DatabaseUnavailableException or NpgsqlException or InvalidOperationException)
+            catch (Exception ex) when (IsDatabaseFailure(ex))
             {
                 // The next try may get through; the deadline decides when to give up.
                 _logger.LogWarning("Renewing lease {Lease} failed ({Error}: {Reason}); {Remaining} left before {Holder} stops",
@@ -266,4 +266,7 @@ public sealed class LeaseTerm : IAsyncDisposable
         var now = _clock.GetTimestamp();
         return timestamp > now ? _clock.GetElapsedTime(now, timestamp) : TimeSpan.Zero;
     }
+
+    /// <summary>A lease call that failed for the database's sake (unreachable, timed out, pool closed), not a bug.</summary>
+    private static bool IsDatabaseFailure(Exception ex) => ex is DatabaseUnavailableException or NpgsqlException or InvalidOperationException;
 }

@@ -25,9 +25,9 @@ public sealed class KubeEventObservedConsumer(IndexSetup setup, BulkIndexer inde
         var indexable = new List<ConsumeContext<KubeEventObserved>>(context.Message.Length);
         foreach (var item in context.Message)
         {
-            if (string.IsNullOrEmpty(item.Message.Cluster) || string.IsNullOrEmpty(item.Message.EventUid) || item.Message.Occurrence < 1)
+            if (OccurrenceChecks.MissingKey(item.Message) is { } reason)
             {
-                await SetAsideAsync(context, item, "KubeEventObserved without cluster, event uid or a positive occurrence has no occurrence key");
+                await SetAsideAsync(context, item, reason);
             }
             else
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Eventer.Contracts;
+using Eventer.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.EsIndexer.Indexing;
@@ -40,11 +41,12 @@ public sealed class BulkIndexer(
         }
 
         var round = new Round();
-        for (var busyRounds = 0; pending.Count > 0;)
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(100), options.Value.MaxRetryInterval);
+        while (pending.Count > 0)
         {
             if (round.Busy)
             {
-                await Task.Delay(Backoff(++busyRounds), cancellationToken);
+                await Task.Delay(backoff.Next(), cancellationToken);
             }
 
             round = new Round { Unindexable = round.Unindexable };
@@ -176,13 +178,6 @@ public sealed class BulkIndexer(
         logger.LogWarning("Occurrence {Occurrence} of {EventUid} in {Namespace} dead-lettered to {Index}: {Status} {ErrorType}: {Reason}",
             item.Message.Occurrence, item.Message.EventUid, item.Message.EventNamespace, layout.DeadLetterIndex, status, type, reason);
         return item.DeadLetter(layout.DeadLetterIndex, status, type, reason, options.Value.MaxBulkBytes / 2);
-    }
-
-    private TimeSpan Backoff(int round)
-    {
-        var longest = options.Value.MaxRetryInterval;
-        var delay = TimeSpan.FromMilliseconds(100 * Math.Pow(2, Math.Min(round - 1, 16)));
-        return TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds, longest.TotalMilliseconds) * (0.5 + Random.Shared.NextDouble() / 2));
     }
 
     /// <summary>Consecutive items whose lines fit in <paramref name="maxBytes"/> together (each item alone fits).</summary>

@@ -1,3 +1,4 @@
+using Eventer.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.EsIndexer.Indexing;
@@ -53,7 +54,8 @@ public sealed class IndexSetup(
         }
 
         string? lastProblem = null;
-        for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(500), options.Value.MaxRetryInterval);
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
@@ -69,8 +71,7 @@ public sealed class IndexSetup(
                 }
             }
 
-            var delay = TimeSpan.FromMilliseconds(Math.Min(500 * Math.Pow(2, Math.Min(attempt, 10)), options.Value.MaxRetryInterval.TotalMilliseconds));
-            await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await backoff.PauseAsync(stoppingToken);
         }
     }
 

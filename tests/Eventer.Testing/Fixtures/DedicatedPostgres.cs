@@ -1,3 +1,4 @@
+using Eventer.Testing.Network;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
@@ -83,7 +84,7 @@ public sealed class DedicatedPostgres : IAsyncDisposable
         else
         {
             // A fixed host port: Docker would pick a new random one on every start.
-            var port = ContainerProcess.FreePort();
+            var port = LoopbackPort.Free();
             var container = new PostgreSqlBuilder("postgres:15")
                 .WithUsername("postgres")
                 .WithPassword("postgres")

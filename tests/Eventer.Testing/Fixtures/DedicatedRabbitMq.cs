@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Eventer.Testing.Network;
 using Testcontainers.RabbitMq;
 
 namespace Eventer.Testing.Fixtures;
@@ -79,7 +80,7 @@ public sealed class DedicatedRabbitMq : IAsyncDisposable
         else
         {
             // Fixed host ports: Docker would pick new random ones on every start.
-            var (amqpPort, managementPort) = (ContainerProcess.FreePort(), ContainerProcess.FreePort());
+            var (amqpPort, managementPort) = (LoopbackPort.Free(), LoopbackPort.Free());
             var container = new RabbitMqBuilder("rabbitmq:3.13-management")
                 .WithUsername("eventer")
                 .WithPassword("eventer")

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using DotNet.Testcontainers.Containers;
 
@@ -144,12 +142,4 @@ internal sealed class ContainerProcess(IContainer container, string[] crashComma
     }
 
     public ValueTask DisposeAsync() => container.DisposeAsync();
-
-    /// <summary>A loopback port that nothing listens on now, for a fixed host port binding.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

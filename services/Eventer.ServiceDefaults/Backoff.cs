@@ -1,4 +1,4 @@
-namespace Eventer.Collector;
+namespace Eventer.ServiceDefaults;
 
 /// <summary>Exponential backoff with full jitter: a fleet that lost the API server does not return in step.</summary>
 public sealed class Backoff(TimeSpan initial, TimeSpan max)
