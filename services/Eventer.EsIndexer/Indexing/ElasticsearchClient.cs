@@ -30,7 +30,17 @@ public sealed class ElasticsearchClient(ITransport transport)
 
     private async Task<SearchAnswer> SendAsync(EndpointPath path, PostData? body, RequestConfiguration configuration, CancellationToken cancellationToken)
     {
-        var response = await transport.RequestAsync<BytesResponse>(path, body, null, configuration, cancellationToken);
+        BytesResponse response;
+        try
+        {
+            response = await transport.RequestAsync<BytesResponse>(path, body, null, configuration, cancellationToken);
+        }
+        catch (TransportException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Even with ThrowExceptions off the pipeline can throw (e.g. when no node could be tried):
+            // that is an outage too, never a reason to give the batch up.
+            throw new ElasticsearchUnavailableException($"Elasticsearch is unreachable: {ex.GetBaseException().Message}");
+        }
 
         // The transport turns a cancelled request into a failed answer: a shutdown is not an outage.
         cancellationToken.ThrowIfCancellationRequested();
