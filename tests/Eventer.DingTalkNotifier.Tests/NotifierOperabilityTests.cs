@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Eventer.DingTalkNotifier.Delivery;
+using Eventer.Notifications.Delivery;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,11 +52,11 @@ public sealed class NotifierOperabilityTests
         settings["DingTalk:ThrottleBackoff"] = "00:00:00.200";
         await using var notifier = await NotifierTestHost.StartAsync(settings);
         var meters = notifier.App.Services.GetRequiredService<IMeterFactory>();
-        using var sent = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.messages.sent");
-        using var delivered = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.occurrences.delivered");
-        using var throttled = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.messages.throttled");
-        using var failed = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.messages.failed");
-        using var notRouted = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.occurrences.not_routed");
+        using var sent = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.messages.sent");
+        using var delivered = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.occurrences.delivered");
+        using var throttled = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.messages.throttled");
+        using var failed = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.messages.failed");
+        using var notRouted = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.occurrences.not_routed");
         var crashing = NotifierSamples.Warning("shop", "web-1", "BackOff", DateTimeOffset.UtcNow);
 
         await Task.WhenAll(Enumerable.Range(1, 3).Select(i => notifier.PublishAsync(crashing with { Occurrence = i })));

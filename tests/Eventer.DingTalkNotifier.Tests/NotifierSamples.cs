@@ -2,9 +2,12 @@ using System.Text.Json;
 using Eventer.Collector.Mapping;
 using Eventer.Contracts;
 using Eventer.DingTalkNotifier.Delivery;
-using Eventer.DingTalkNotifier.Persistence;
 using Eventer.DingTalkNotifier.Rendering;
 using Eventer.DingTalkNotifier.Routing;
+using Eventer.Notifications.Delivery;
+using Eventer.Notifications.Persistence;
+using Eventer.Notifications.Rendering;
+using Eventer.Notifications.Routing;
 using Eventer.Testing;
 using k8s.Models;
 
@@ -50,8 +53,8 @@ internal static class NotifierSamples
         robot,
         route,
         AlertPlanner.FoldKeyOf(e),
-        AlertRenderer.LastSeenOf(e),
-        receivedAt ?? AlertRenderer.LastSeenOf(e),
+        AlertContent.LastSeenOf(e),
+        receivedAt ?? AlertContent.LastSeenOf(e),
         mentions ?? Mentions.None,
         e,
         null);

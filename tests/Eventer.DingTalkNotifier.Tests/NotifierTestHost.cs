@@ -23,10 +23,10 @@ internal sealed class NotifierTestHost : IAsyncDisposable
         Postgres = postgres;
         Logs = logs;
         var meters = app.Services.GetRequiredService<IMeterFactory>();
-        Duplicates = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.occurrences.duplicates");
-        WriteFailures = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.write.failures");
-        NotRouted = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.occurrences.not_routed");
-        DispatchRounds = new MetricCollector<long>(meters, NotifierMetrics.Name, "eventer.dingtalk.dispatch.rounds");
+        Duplicates = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.occurrences.duplicates");
+        WriteFailures = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.write.failures");
+        NotRouted = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.occurrences.not_routed");
+        DispatchRounds = new MetricCollector<long>(meters, NotifierHost.Sink.TelemetryName, "eventer.dingtalk.dispatch.rounds");
     }
 
     public WebApplication App { get; }

@@ -182,7 +182,7 @@ internal sealed class Pipeline : IAsyncDisposable
             await using var connection = new NpgsqlConnection(Postgres);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                "SELECT count(*) || ' rows: ' || coalesce(string_agg(format('%s robot=%s route=%s last_seen=%s received=%s sent=%s', id, robot, route, last_seen, received_at, sent_at), '; '), '') FROM (SELECT * FROM dingtalk.alerts ORDER BY id LIMIT 30) a", connection);
+                "SELECT count(*) || ' rows: ' || coalesce(string_agg(format('%s target=%s route=%s last_seen=%s received=%s sent=%s', id, target, route, last_seen, received_at, sent_at), '; '), '') FROM (SELECT * FROM dingtalk.alerts ORDER BY id LIMIT 30) a", connection);
             return (await command.ExecuteScalarAsync())?.ToString() ?? "nothing";
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)

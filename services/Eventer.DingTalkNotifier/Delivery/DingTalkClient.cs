@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Eventer.DingTalkNotifier.Rendering;
 using Eventer.DingTalkNotifier.Routing;
+using Eventer.Notifications.Delivery;
 
 namespace Eventer.DingTalkNotifier.Delivery;
 
@@ -12,7 +13,7 @@ namespace Eventer.DingTalkNotifier.Delivery;
 /// reads the answer by its <c>errcode</c>: DingTalk answers failures with HTTP 200 too. Every call
 /// has the timeout of <c>DingTalk:RequestTimeout</c> (the HttpClient's).
 /// </summary>
-public sealed class DingTalkClient(HttpClient http, TimeProvider clock) : IAlertSender
+public sealed class DingTalkClient(HttpClient http, TimeProvider clock) : IRobotClient
 {
     public async Task<SendResult> SendAsync(string robotName, RobotOptions robot, RenderedAlert alert, CancellationToken cancellationToken)
     {
@@ -28,36 +29,15 @@ public sealed class DingTalkClient(HttpClient http, TimeProvider clock) : IAlert
             },
         };
 
-        try
-        {
-            using var response = await http.PostAsJsonAsync(DingTalkSigner.SignedUrl(robot.Webhook!, robot.Secret, clock.GetUtcNow()), body, cancellationToken);
-            return await ReadAsync(response, cancellationToken);
-        }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient.Timeout: DingTalk may or may not have the message.
-            return new SendResult(SendOutcome.Transient, "timeout", $"no answer within {http.Timeout.TotalSeconds:0.#} s");
-        }
-        catch (HttpRequestException ex)
-        {
-            // HttpRequestException messages name host and port, never the query with the token.
-            return new SendResult(SendOutcome.Transient, "network", ex.Message);
-        }
+        return await WebhookCall.PostAsync(http, DingTalkSigner.SignedUrl(robot.Webhook!, robot.Secret, clock.GetUtcNow()),
+            JsonContent.Create(body), ReadAsync, cancellationToken);
     }
 
     private static async Task<SendResult> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var status = (int)response.StatusCode;
-        if (response.StatusCode == HttpStatusCode.TooManyRequests)
-        {
-            return new SendResult(SendOutcome.RateLimited, "http_429", "HTTP 429");
-        }
-
         if (!response.IsSuccessStatusCode)
         {
-            // A 4xx other than a timeout is the URL's fault (a wrong host or path); a 5xx is the server's.
-            var outcome = status is >= 400 and < 500 and not 408 ? SendOutcome.Misconfigured : SendOutcome.Transient;
-            return new SendResult(outcome, $"http_{status}", $"HTTP {status}");
+            return SendResult.FromStatus(response);
         }
 
         try
@@ -65,7 +45,7 @@ public sealed class DingTalkClient(HttpClient http, TimeProvider clock) : IAlert
             var answer = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
             if (answer?["errcode"] is JsonValue code && code.TryGetValue<int>(out var errCode))
             {
-                return SendResult.FromErrCode(errCode, answer["errmsg"]?.GetValue<string>());
+                return FromErrCode(errCode, answer["errmsg"]?.GetValue<string>());
             }
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
@@ -73,6 +53,25 @@ public sealed class DingTalkClient(HttpClient http, TimeProvider clock) : IAlert
             // Fall through: not DingTalk's JSON.
         }
 
-        return new SendResult(SendOutcome.Transient, "bad_answer", $"HTTP {status} without an errcode");
+        return new SendResult(SendOutcome.Transient, "bad_answer", $"HTTP {(int)response.StatusCode} without an errcode");
+    }
+
+    /// <summary>Sorts DingTalk's errcodes (always inside an HTTP 200 body) into what to do next.</summary>
+    public static SendResult FromErrCode(int errCode, string? errMsg)
+    {
+        var code = errCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var detail = $"errcode {code}: {errMsg}";
+        return errCode switch
+        {
+            0 => SendResult.Ok,
+            130101 or 410100 => new SendResult(SendOutcome.RateLimited, code, detail),
+            // 310000 sign/keyword/IP; 300001/300005 token; 400101/400102 robot missing or stopped;
+            // 400013 the group was dissolved.
+            310000 or 300001 or 300005 or 400101 or 400102 or 400013 => new SendResult(SendOutcome.Misconfigured, code, detail),
+            // 460101: the text is too long for DingTalk; sent again shorter.
+            460101 => new SendResult(SendOutcome.TooLong, code, detail),
+            // -1 (busy) and anything unknown: try again later.
+            _ => new SendResult(SendOutcome.Transient, code, detail),
+        };
     }
 }

@@ -61,11 +61,4 @@ public static class MarkdownText
 
         return result.ToString();
     }
-
-    /// <summary>A single line of plain text for the message title (not rendered as markdown by DingTalk).</summary>
-    public static string Title(string text, int maxLength = 64)
-    {
-        var line = string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
-        return line.Length <= maxLength ? line : line[..(maxLength - 1)] + "…";
-    }
 }

@@ -1,7 +1,9 @@
+using Eventer.Notifications.Routing;
+
 namespace Eventer.DingTalkNotifier.Routing;
 
 /// <summary>One DingTalk custom robot (<c>DingTalk:Robots:&lt;name&gt;</c>).</summary>
-public sealed class RobotOptions
+public sealed class RobotOptions : TargetOptions
 {
     /// <summary>The robot's webhook, <c>https://oapi.dingtalk.com/robot/send?access_token=…</c>. A secret: never logged.</summary>
     public string? Webhook { get; set; }
@@ -15,8 +17,18 @@ public sealed class RobotOptions
     /// <summary>DingTalk accepts 20 messages a minute per robot and then refuses everything for 10 minutes.</summary>
     public int MessagesPerMinute { get; set; } = 20;
 
+    public override int PerMinuteLimit() => MessagesPerMinute;
+
+    public override string? Address() => Webhook;
+
+    public override string AddressKey => nameof(Webhook);
+
+    public override string Platform() => "DingTalk";
+
+    public override string MisconfiguredHint() => "Check its Webhook access_token, Secret, Keyword and IP allow-list";
+
     /// <summary>Problems with these settings; an empty webhook is allowed only in a dry run.</summary>
-    public IEnumerable<ConfigProblem> Problems(bool dryRun)
+    public override IEnumerable<ConfigProblem> Problems(bool dryRun)
     {
         if (string.IsNullOrWhiteSpace(Webhook))
         {

@@ -1,5 +1,6 @@
 using Eventer.DingTalkNotifier.Delivery;
-using Eventer.DingTalkNotifier.Persistence;
+using Eventer.Notifications.Delivery;
+using Eventer.Notifications.Persistence;
 
 namespace Eventer.DingTalkNotifier.Tests.Delivery;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Eventer.DingTalkNotifier.Delivery;
-using Eventer.DingTalkNotifier.Persistence;
+using Eventer.Notifications;
+using Eventer.Notifications.Delivery;
+using Eventer.Notifications.Persistence;
 using Eventer.Testing;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Network;
@@ -26,9 +28,7 @@ public sealed class DatabaseLeaseTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task InitializeAsync()
     {
         _database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
-        var options = new DbContextOptionsBuilder<NotifierDbContext>().UseNpgsql(_database, NotifierDatabase.ConfigureNpgsql).Options;
-        await using var context = new NotifierDbContext(options);
-        await context.Database.MigrateAsync();
+        await NotifierDatabase.MigrateAsync(_database);
     }
 
     public async Task DisposeAsync()
@@ -65,7 +65,7 @@ public sealed class DatabaseLeaseTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task A_lease_whose_holder_stopped_renewing_is_taken_once_it_expires_by_the_database_clock()
     {
-        await ExecuteAsync($"INSERT INTO dingtalk.leases VALUES ('{NotifierHost.DispatcherLeaseName}', 'crashed', now() + interval '2 seconds')");
+        await ExecuteAsync($"INSERT INTO dingtalk.leases VALUES ('{DeliveryHost.DispatcherLeaseName}', 'crashed', now() + interval '2 seconds')");
         var b = Lease("b", _database);
 
         var started = Stopwatch.GetTimestamp();
@@ -170,7 +170,7 @@ public sealed class DatabaseLeaseTests(ITestOutputHelper output) : IAsyncLifetim
     {
         var source = NpgsqlDataSource.Create(connectionString);
         _sources.Add(source);
-        return new DatabaseLease(source, NotifierDbContext.LeasesTable, NotifierHost.DispatcherLeaseName, holder, duration ?? Duration,
+        return new DatabaseLease(source, "dingtalk.leases", DeliveryHost.DispatcherLeaseName, holder, duration ?? Duration,
             TimeProvider.System, logger ?? NullLogger.Instance);
     }
 
@@ -179,7 +179,7 @@ public sealed class DatabaseLeaseTests(ITestOutputHelper output) : IAsyncLifetim
         await using var connection = new NpgsqlConnection(_database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT holder FROM dingtalk.leases WHERE name = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = NotifierHost.DispatcherLeaseName });
+        command.Parameters.Add(new NpgsqlParameter { Value = DeliveryHost.DispatcherLeaseName });
         return (string?)await command.ExecuteScalarAsync();
     }
 

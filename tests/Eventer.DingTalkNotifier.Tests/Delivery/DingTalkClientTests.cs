@@ -1,6 +1,9 @@
 using Eventer.DingTalkNotifier.Delivery;
 using Eventer.DingTalkNotifier.Rendering;
 using Eventer.DingTalkNotifier.Routing;
+using Eventer.Notifications.Delivery;
+using Eventer.Notifications.Rendering;
+using Eventer.Notifications.Routing;
 using Eventer.Testing.DingTalk;
 
 namespace Eventer.DingTalkNotifier.Tests.Delivery;

@@ -1,4 +1,5 @@
 using Eventer.DingTalkNotifier.Delivery;
+using Eventer.Notifications.Delivery;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
 using Eventer.Testing.Fixtures;
@@ -96,7 +97,7 @@ public sealed class DispatcherFailoverTests(ITestOutputHelper output)
         return settings;
     }
 
-    private static bool Dispatching(NotifierTestHost host) => host.App.Services.GetRequiredService<RobotStates>().Dispatching;
+    private static bool Dispatching(NotifierTestHost host) => host.App.Services.GetRequiredService<TargetStates>().Dispatching;
 
     private static List<string> Titles(FakeDingTalk fake) =>
         [.. fake.Delivered("replica-a").Concat(fake.Delivered("replica-b")).Select(m => m.Title!)];

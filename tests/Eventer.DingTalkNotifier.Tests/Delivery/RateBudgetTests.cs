@@ -1,4 +1,5 @@
 using Eventer.DingTalkNotifier.Delivery;
+using Eventer.Notifications.Delivery;
 
 namespace Eventer.DingTalkNotifier.Tests.Delivery;
 

@@ -1,6 +1,8 @@
 using System.Text;
 using Eventer.DingTalkNotifier.Delivery;
 using Eventer.DingTalkNotifier.Rendering;
+using Eventer.Notifications.Delivery;
+using Eventer.Notifications.Rendering;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
 using Microsoft.Extensions.Logging;

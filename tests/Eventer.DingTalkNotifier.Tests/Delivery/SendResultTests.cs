@@ -1,4 +1,5 @@
 using Eventer.DingTalkNotifier.Delivery;
+using Eventer.Notifications.Delivery;
 
 namespace Eventer.DingTalkNotifier.Tests.Delivery;
 
@@ -21,7 +22,7 @@ public sealed class SendResultTests
     [InlineData(999999, SendOutcome.Transient)]
     public void Each_errcode_maps_to_what_to_do_next(int errCode, SendOutcome outcome)
     {
-        var result = SendResult.FromErrCode(errCode, "msg");
+        var result = DingTalkClient.FromErrCode(errCode, "msg");
 
         Assert.Equal(outcome, result.Outcome);
         Assert.Equal(errCode.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Code);
@@ -30,12 +31,12 @@ public sealed class SendResultTests
     [Fact]
     public void Success_is_the_shared_ok_result()
     {
-        Assert.Same(SendResult.Ok, SendResult.FromErrCode(0, "ok"));
+        Assert.Same(SendResult.Ok, DingTalkClient.FromErrCode(0, "ok"));
     }
 
     [Fact]
     public void A_failure_detail_holds_the_errcode_and_errmsg()
     {
-        Assert.Equal("errcode 310000: sign not match", SendResult.FromErrCode(310000, "sign not match").Detail);
+        Assert.Equal("errcode 310000: sign not match", DingTalkClient.FromErrCode(310000, "sign not match").Detail);
     }
 }

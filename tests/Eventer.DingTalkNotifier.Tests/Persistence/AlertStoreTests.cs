@@ -1,8 +1,11 @@
 using Eventer.Contracts;
 using Eventer.DingTalkNotifier.Delivery;
-using Eventer.DingTalkNotifier.Persistence;
 using Eventer.DingTalkNotifier.Rendering;
 using Eventer.DingTalkNotifier.Routing;
+using Eventer.Notifications.Delivery;
+using Eventer.Notifications.Persistence;
+using Eventer.Notifications.Rendering;
+using Eventer.Notifications.Routing;
 using Eventer.Testing.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -97,17 +100,12 @@ public sealed class AlertStoreTests
 
     private static NewAlert New(KubeEventObserved e, string robot, Mentions? mentions = null, string? traceParent = null) =>
         new(OccurrenceKey.MessageIdFor(e), new AlertTarget(robot, Router.DefaultRoute, mentions ?? Mentions.None),
-            AlertPlanner.FoldKeyOf(e), AlertRenderer.LastSeenOf(e), e, traceParent);
+            AlertPlanner.FoldKeyOf(e), AlertContent.LastSeenOf(e), e, traceParent);
 
     private static async Task<AlertStore> NewStoreAsync()
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
-        var options = new DbContextOptionsBuilder<NotifierDbContext>().UseNpgsql(database, NotifierDatabase.ConfigureNpgsql).Options;
-        await using (var context = new NotifierDbContext(options))
-        {
-            await context.Database.MigrateAsync();
-        }
-
-        return new AlertStore(NpgsqlDataSource.Create(database));
+        await NotifierDatabase.MigrateAsync(database);
+        return new AlertStore(NpgsqlDataSource.Create(database), NotifierHost.Sink);
     }
 }

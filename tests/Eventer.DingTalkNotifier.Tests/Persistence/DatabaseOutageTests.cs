@@ -1,4 +1,5 @@
 using Eventer.DingTalkNotifier.Delivery;
+using Eventer.Notifications.Delivery;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
 using Eventer.Testing.Fixtures;

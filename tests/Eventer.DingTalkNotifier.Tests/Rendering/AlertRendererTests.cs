@@ -2,6 +2,9 @@ using System.Text;
 using Eventer.DingTalkNotifier.Delivery;
 using Eventer.DingTalkNotifier.Rendering;
 using Eventer.DingTalkNotifier.Routing;
+using Eventer.Notifications.Delivery;
+using Eventer.Notifications.Rendering;
+using Eventer.Notifications.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.DingTalkNotifier.Tests.Rendering;
@@ -87,7 +90,7 @@ public sealed class AlertRendererTests
     [Fact]
     public void A_keyword_the_cut_removed_from_the_text_is_added_again()
     {
-        var options = new NotifierOptions { Routes = [new RouteRule { Name = "tagged", Robot = "ops", Template = "{{ message }} k8s-alert" }] };
+        var options = new NotifierOptions { Routes = [new RobotRoute { Name = "tagged", Robot = "ops", Template = "{{ message }} k8s-alert" }] };
         var huge = NotifierSamples.Seed() with { Message = new string('x', 10_000) };
         var robot = new RobotOptions { Webhook = Robot.Webhook, Keyword = "k8s-alert" };
 
@@ -142,7 +145,7 @@ public sealed class AlertRendererTests
     {
         var options = new NotifierOptions
         {
-            Routes = [new RouteRule { Name = "terse", Robot = "ops", Template = "{{ icon }} {{ reason }} on {{ kind }}/{{ name }} ×{{ count }} ({{ last_seen }})" }],
+            Routes = [new RobotRoute { Name = "terse", Robot = "ops", Template = "{{ icon }} {{ reason }} on {{ kind }}/{{ name }} ×{{ count }} ({{ last_seen }})" }],
         };
 
         var terse = Render(options, new PlannedAlert(AlertShape.Single, [NotifierSamples.Pending(NotifierSamples.Seed(), route: "terse")]));
@@ -157,7 +160,7 @@ public sealed class AlertRendererTests
     {
         var options = new NotifierOptions
         {
-            Routes = [new RouteRule { Name = "runaway", Robot = "ops", Template = "{% for i in (1..1000000) %}{{ i }}{% endfor %}" }],
+            Routes = [new RobotRoute { Name = "runaway", Robot = "ops", Template = "{% for i in (1..1000000) %}{{ i }}{% endfor %}" }],
         };
 
         var rendered = Render(options, new PlannedAlert(AlertShape.Single, [NotifierSamples.Pending(NotifierSamples.Seed(), route: "runaway")]));
@@ -181,7 +184,7 @@ public sealed class AlertRendererTests
     public void A_storm_summary_counts_by_namespace_and_reason_with_a_few_names()
     {
         var at = Now.AddSeconds(-50);
-        var alerts = new List<Eventer.DingTalkNotifier.Persistence.PendingAlert>();
+        var alerts = new List<Eventer.Notifications.Persistence.PendingAlert>();
         alerts.AddRange(Enumerable.Range(0, 5).Select(i => NotifierSamples.Pending(NotifierSamples.Warning("shop", $"web-{i}", "BackOff", at))));
         alerts.AddRange(Enumerable.Range(0, 2).Select(i => NotifierSamples.Pending(
             NotifierSamples.Warning("shop", $"api-{i}", "Unhealthy", at.AddSeconds(i), "Readiness probe failed: HTTP 503"))));

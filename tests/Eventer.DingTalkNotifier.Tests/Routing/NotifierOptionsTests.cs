@@ -1,4 +1,5 @@
 using Eventer.DingTalkNotifier.Routing;
+using Eventer.Notifications.Routing;
 using Eventer.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -229,7 +230,7 @@ public sealed class NotifierOptionsTests
         // Valid on its own; the router anchors it as ^(?:pattern)$, where the inline comment swallows the closing ")$".
         var settings = With(("DingTalk:Routes:1:Match:Namespace", "(?x) kube-.* # system namespaces"));
 
-        var problem = Record.Exception(() => new Router(Options.Create(Resolve(settings))));
+        var problem = Record.Exception(() => new Router(Resolve(settings)));
 
         Assert.True(problem is null or OptionsValidationException, $"validation passed but the router failed: {problem}");
     }

@@ -1,5 +1,6 @@
 using Eventer.Contracts;
 using Eventer.DingTalkNotifier.Routing;
+using Eventer.Notifications.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Eventer.DingTalkNotifier.Tests.Routing;
@@ -19,7 +20,7 @@ public sealed class RouterTests
         var result = router.Route(Warning("shop", "BackOff"), Now);
 
         var target = Assert.Single(result.Targets);
-        Assert.Equal(("ops", "backoff"), (target.Robot, target.Route));
+        Assert.Equal(("ops", "backoff"), (target.Target, target.Route));
         Assert.Null(result.NotRoutedBecause);
     }
 
@@ -32,14 +33,14 @@ public sealed class RouterTests
 
         var result = router.Route(Warning("shop", "Unhealthy"), Now);
 
-        Assert.Equal(["shop"], result.Targets.Select(t => t.Robot));
+        Assert.Equal(["shop"], result.Targets.Select(t => t.Target));
     }
 
     [Fact]
     public void A_drop_route_sends_nowhere_and_says_so()
     {
         var router = NewRouter(
-            new RouteRule { Name = "noise", Drop = true, Match = new MatchOptions { Reason = "BackOff" } },
+            new RobotRoute { Name = "noise", Drop = true, Match = new MatchOptions { Reason = "BackOff" } },
             Route("all", "ops", new MatchOptions()));
 
         var result = router.Route(Warning("shop", "BackOff"), Now);
@@ -60,7 +61,7 @@ public sealed class RouterTests
 
         var result = router.Route(Warning("shop", "BackOff"), Now);
 
-        Assert.Equal([("ops", "everything"), ("shop", "shop")], result.Targets.Select(t => (t.Robot, t.Route)));
+        Assert.Equal([("ops", "everything"), ("shop", "shop")], result.Targets.Select(t => (t.Target, t.Route)));
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class RouterTests
 
         var target = Assert.Single(router.Route(Warning("shop", "BackOff"), Now).Targets);
 
-        Assert.Equal(("ops", "everything"), (target.Robot, target.Route));
+        Assert.Equal(("ops", "everything"), (target.Target, target.Route));
         Assert.Equal(["13800000000"], target.Mentions.AtMobiles);
         Assert.True(target.Mentions.IsAtAll);
     }
@@ -91,7 +92,7 @@ public sealed class RouterTests
         var result = router.Route(Warning("batch", "BackOff"), Now);
 
         var target = Assert.Single(result.Targets);
-        Assert.Equal(("ops", Router.DefaultRoute), (target.Robot, target.Route));
+        Assert.Equal(("ops", Router.DefaultRoute), (target.Target, target.Route));
         Assert.True(target.Mentions.IsNone);
     }
 
@@ -100,7 +101,7 @@ public sealed class RouterTests
     {
         var router = NewRouter(new NotifierOptions { Robots = Robots("ops") });
 
-        Assert.Equal(["ops"], router.Route(Warning("batch", "BackOff"), Now).Targets.Select(t => t.Robot));
+        Assert.Equal(["ops"], router.Route(Warning("batch", "BackOff"), Now).Targets.Select(t => t.Target));
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public sealed class RouterTests
     {
         var router = NewRouter(Route("r", "ops", new MatchOptions { Namespace = pattern }), Route("rest", "other", new MatchOptions()));
 
-        Assert.Equal(matches ? "ops" : "other", Assert.Single(router.Route(Warning(ns, "BackOff"), Now).Targets).Robot);
+        Assert.Equal(matches ? "ops" : "other", Assert.Single(router.Route(Warning(ns, "BackOff"), Now).Targets).Target);
     }
 
     [Theory]
@@ -146,7 +147,7 @@ public sealed class RouterTests
     {
         var router = NewRouter(Route("r", "ops", new MatchOptions { Reason = pattern }), Route("rest", "other", new MatchOptions()));
 
-        Assert.Equal(matches ? "ops" : "other", Assert.Single(router.Route(Warning("shop", "BackOff"), Now).Targets).Robot);
+        Assert.Equal(matches ? "ops" : "other", Assert.Single(router.Route(Warning("shop", "BackOff"), Now).Targets).Target);
     }
 
     [Theory]
@@ -160,7 +161,7 @@ public sealed class RouterTests
 
         var result = router.Route(Warning("shop", "BackOff") with { Message = "Back-off restarting failed container" }, Now);
 
-        Assert.Equal(matches ? "ops" : "other", Assert.Single(result.Targets).Robot);
+        Assert.Equal(matches ? "ops" : "other", Assert.Single(result.Targets).Target);
     }
 
     [Fact]
@@ -170,9 +171,9 @@ public sealed class RouterTests
             Route("r", "ops", new MatchOptions { Namespace = "shop", Reason = "BackOff", Kind = "Pod", Cluster = "prod-.*", Type = "Warning" }),
             Route("rest", "other", new MatchOptions()));
 
-        Assert.Equal("ops", Assert.Single(router.Route(Warning("shop", "BackOff"), Now).Targets).Robot);
-        Assert.Equal("other", Assert.Single(router.Route(Warning("shop", "BackOff") with { Cluster = "staging" }, Now).Targets).Robot);
-        Assert.Equal("other", Assert.Single(router.Route(Warning("shop", "Unhealthy"), Now).Targets).Robot);
+        Assert.Equal("ops", Assert.Single(router.Route(Warning("shop", "BackOff"), Now).Targets).Target);
+        Assert.Equal("other", Assert.Single(router.Route(Warning("shop", "BackOff") with { Cluster = "staging" }, Now).Targets).Target);
+        Assert.Equal("other", Assert.Single(router.Route(Warning("shop", "Unhealthy"), Now).Targets).Target);
     }
 
     [Fact]
@@ -227,8 +228,8 @@ public sealed class RouterTests
         Assert.Empty(during.Targets);
         Assert.Equal(1, during.Silenced);
         Assert.Null(during.NotRoutedBecause);
-        Assert.Equal(["ops"], otherRoute.Targets.Select(t => t.Robot));
-        Assert.Equal(["shop"], atEnd.Targets.Select(t => t.Robot));
+        Assert.Equal(["ops"], otherRoute.Targets.Select(t => t.Target));
+        Assert.Equal(["shop"], atEnd.Targets.Select(t => t.Target));
         Assert.Equal(0, atEnd.Silenced);
     }
 
@@ -293,7 +294,7 @@ public sealed class RouterTests
 
         var result = router.Route(Warning("shop", "BackOff"), Now);
 
-        Assert.Equal(["shop"], result.Targets.Select(t => t.Robot));
+        Assert.Equal(["shop"], result.Targets.Select(t => t.Target));
         Assert.Equal(1, result.Silenced);
     }
 
@@ -325,20 +326,20 @@ public sealed class RouterTests
     private static KubeEventObserved Labelled(params (string Key, string Value)[] labels) =>
         Warning("shop", "BackOff") with { Labels = labels.ToDictionary(l => l.Key, l => l.Value) };
 
-    private static string RobotFor(Router router, KubeEventObserved e) => Assert.Single(router.Route(e, Now).Targets).Robot;
+    private static string RobotFor(Router router, KubeEventObserved e) => Assert.Single(router.Route(e, Now).Targets).Target;
 
-    private static RouteRule Route(string? name, string robot, MatchOptions match, bool @continue = false) =>
+    private static RobotRoute Route(string? name, string robot, MatchOptions match, bool @continue = false) =>
         new() { Name = name, Robot = robot, Match = match, Continue = @continue };
 
     private static Dictionary<string, RobotOptions> Robots(params string[] names) =>
         names.ToDictionary(n => n, n => new RobotOptions { Webhook = $"https://oapi.dingtalk.com/robot/send?access_token={n}" });
 
     /// <summary>A router over these routes, with every robot they name configured and no default robot.</summary>
-    private static Router NewRouter(params RouteRule[] routes) => NewRouter(new NotifierOptions
+    private static Router NewRouter(params RobotRoute[] routes) => NewRouter(new NotifierOptions
     {
         Robots = Robots([.. routes.Select(r => r.Robot).OfType<string>().Distinct().Append("spare")]),
         Routes = [.. routes],
     });
 
-    private static Router NewRouter(NotifierOptions options) => new(Options.Create(options));
+    private static Router NewRouter(NotifierOptions options) => new(options);
 }

@@ -1,4 +1,0 @@
-namespace Eventer.DingTalkNotifier.Routing;
-
-/// <summary>One thing wrong with a setting: the key below the section it is about, and what is wrong.</summary>
-public readonly record struct ConfigProblem(string Key, string Message);
