@@ -79,7 +79,7 @@ public abstract class DeliveryOptions : IValidatableObject
     public abstract IReadOnlyList<RouteRule> RouteRules();
 
     /// <summary>Where a Warning no route matched goes: the configured default, else the only target when there is one.</summary>
-    public string? DefaultTarget()
+    public string? FallbackTarget()
     {
         var targets = TargetSettings();
         return !string.IsNullOrEmpty(ConfiguredDefaultTarget()) ? ConfiguredDefaultTarget() : targets.Count == 1 ? targets.Keys.Single() : null;

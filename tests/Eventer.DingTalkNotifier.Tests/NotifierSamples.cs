@@ -25,25 +25,9 @@ internal static class NotifierSamples
         return new KubeEventMapper("prod-hz", TimeProvider.System).FromCoreV1(e);
     }
 
-    /// <summary>A fresh Warning about a pod, last seen at <paramref name="lastSeen"/>.</summary>
-    public static KubeEventObserved Warning(string ns, string pod, string reason, DateTimeOffset lastSeen, string message = "Back-off restarting failed container") => new()
-    {
-        Cluster = "prod-hz",
-        EventUid = Guid.NewGuid().ToString(),
-        EventNamespace = ns,
-        EventName = $"{pod}.{Guid.NewGuid():N}",
-        Occurrence = 1,
-        Type = "Warning",
-        Reason = reason,
-        Message = message,
-        InvolvedObject = new KubeObjectReference { Kind = "Pod", Namespace = ns, Name = pod, Uid = Guid.NewGuid().ToString(), ApiVersion = "v1" },
-        SourceComponent = "kubelet",
-        SourceHost = "node-1",
-        FirstTimestamp = lastSeen,
-        LastTimestamp = lastSeen,
-        Count = 1,
-        ObservedAt = lastSeen,
-    };
+    /// <inheritdoc cref="ObservedSamples.Warning"/>
+    public static KubeEventObserved Warning(string ns, string pod, string reason, DateTimeOffset lastSeen, string message = "Back-off restarting failed container") =>
+        ObservedSamples.Warning(ns, pod, reason, lastSeen, message);
 
     /// <summary>A pending alert for <paramref name="e"/>; it reached the notifier at <paramref name="receivedAt"/>, by default when it was last seen.</summary>
     public static PendingAlert Pending(KubeEventObserved e, string route = Router.DefaultRoute, Mentions? mentions = null, string robot = "ops",

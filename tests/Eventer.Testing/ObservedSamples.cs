@@ -36,4 +36,24 @@ public static class ObservedSamples
         SourceApi = KubeEventApis.CoreV1,
         ObservedAt = new DateTimeOffset(2026, 11, 27, 9, 0, 0, 500, TimeSpan.Zero),
     };
+
+    /// <summary>A fresh Warning about a pod in cluster <c>prod-hz</c>, last seen at <paramref name="lastSeen"/>.</summary>
+    public static KubeEventObserved Warning(string ns, string pod, string reason, DateTimeOffset lastSeen, string message = "Back-off restarting failed container") => new()
+    {
+        Cluster = "prod-hz",
+        EventUid = Guid.NewGuid().ToString(),
+        EventNamespace = ns,
+        EventName = $"{pod}.{Guid.NewGuid():N}",
+        Occurrence = 1,
+        Type = "Warning",
+        Reason = reason,
+        Message = message,
+        InvolvedObject = new KubeObjectReference { Kind = "Pod", Namespace = ns, Name = pod, Uid = Guid.NewGuid().ToString(), ApiVersion = "v1" },
+        SourceComponent = "kubelet",
+        SourceHost = "node-1",
+        FirstTimestamp = lastSeen,
+        LastTimestamp = lastSeen,
+        Count = 1,
+        ObservedAt = lastSeen,
+    };
 }

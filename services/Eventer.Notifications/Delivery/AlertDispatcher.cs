@@ -208,6 +208,12 @@ public sealed class AlertDispatcher(
 
                     continue;
 
+                case SendOutcome.Rejected:
+                    metrics.Failed(target.Name, result.Code);
+                    target.Succeeded(); // the target works; this message does not
+                    await SetAsideAsync(target, alert, result, now, attempts: 1);
+                    return true;
+
                 case SendOutcome.RateLimited:
                     metrics.Throttled(target.Name);
                     target.RateLimited(now, _options.ThrottleBackoff, result.RetryAfter, result.Detail);
@@ -243,18 +249,19 @@ public sealed class AlertDispatcher(
     }
 
     /// <summary>
-    /// The same alert failed too often (a code no retry helps, a text the platform will not take):
+    /// The same alert failed too often (a code no retry helps, a text the platform will not take), or
+    /// the platform refused its content outright:
     /// it leaves the queue as "failed", said once in the log, so the target's other alerts go on.
     /// The occurrences stay in the archive.
     /// </summary>
-    private async Task SetAsideAsync(TargetState target, PlannedAlert alert, SendResult result, DateTimeOffset now)
+    private async Task SetAsideAsync(TargetState target, PlannedAlert alert, SendResult result, DateTimeOffset now, int attempts = MostAttemptsPerAlert)
     {
         await AcceptedAsync(target, alert, "failed", now);
         metrics.SetAside(target.Name, alert.Alerts.Count);
         var first = alert.Alerts[0].Event;
         logger.LogError("Gave up on a {Shape} alert for {Noun} {Target} ({Occurrences} occurrences, first {Reason} of {EventUid} in {Namespace}) "
             + "after {Attempts} failed attempts, the last {Detail}; the {Noun2}'s other alerts go on",
-            alert.Disposition, _words.Target, target.Name, alert.Alerts.Count, first.Reason, first.EventUid, first.EventNamespace, MostAttemptsPerAlert, result.Detail,
+            alert.Disposition, _words.Target, target.Name, alert.Alerts.Count, first.Reason, first.EventUid, first.EventNamespace, attempts, result.Detail,
             _words.Target);
     }
 

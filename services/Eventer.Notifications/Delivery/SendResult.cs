@@ -17,6 +17,9 @@ public enum SendOutcome
     /// <summary>The text is too long for the platform; send it shorter.</summary>
     TooLong,
 
+    /// <summary>The platform refused this message's content (a malformed or empty body): no retry helps, it is set aside at once.</summary>
+    Rejected,
+
     /// <summary>5xx, a timeout, a broken connection, an unknown answer: try again later.</summary>
     Transient,
 }

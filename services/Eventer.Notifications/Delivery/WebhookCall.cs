@@ -9,11 +9,18 @@ public static class WebhookCall
     /// messages name host and port only).
     /// </summary>
     public static async Task<SendResult> PostAsync(HttpClient http, Uri url, HttpContent body,
-        Func<HttpResponseMessage, CancellationToken, Task<SendResult>> read, CancellationToken cancellationToken)
+        Func<HttpResponseMessage, CancellationToken, Task<SendResult>> read, CancellationToken cancellationToken,
+        IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
         try
         {
-            using var response = await http.PostAsync(url, body, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = body };
+            foreach (var (name, value) in headers ?? [])
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            using var response = await http.SendAsync(request, cancellationToken);
             return await read(response, cancellationToken);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)

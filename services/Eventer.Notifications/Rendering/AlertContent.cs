@@ -66,9 +66,10 @@ public sealed class AlertContent
 
     /// <summary>
     /// The alert's text: a single or folded alert by its route's template (or <paramref name="alertTemplate"/>),
-    /// a summary or held-back note by <paramref name="summaryTemplate"/>.
+    /// a summary or held-back note by <paramref name="summaryTemplate"/>. Without
+    /// <paramref name="routeTemplates"/> the route's own template is passed over.
     /// </summary>
-    public string Render(PlannedAlert alert, IFluidTemplate alertTemplate, IFluidTemplate summaryTemplate, TextEncoder? encoder = null)
+    public string Render(PlannedAlert alert, IFluidTemplate alertTemplate, IFluidTemplate summaryTemplate, TextEncoder? encoder = null, bool routeTemplates = true)
     {
         encoder ??= NullEncoder.Default;
         if (alert.Shape is AlertShape.Summary or AlertShape.HeldBack)
@@ -78,7 +79,7 @@ public sealed class AlertContent
 
         var latest = alert.Alerts.MaxBy(a => a.Id)!;
         var model = Event(latest, alert.Alerts.Count);
-        if (_routeTemplates.GetValueOrDefault(latest.Route) is { } custom)
+        if (routeTemplates && _routeTemplates.GetValueOrDefault(latest.Route) is { } custom)
         {
             try
             {
@@ -94,9 +95,6 @@ public sealed class AlertContent
 
         return alertTemplate.Render(new TemplateContext(model, TemplateOptions), encoder);
     }
-
-    /// <summary>Whether the alert's route has a template of its own.</summary>
-    public bool HasRouteTemplate(PlannedAlert alert) => _routeTemplates.ContainsKey(alert.Alerts.MaxBy(a => a.Id)!.Route);
 
     public EventAlertModel Event(PendingAlert alert, int folded)
     {

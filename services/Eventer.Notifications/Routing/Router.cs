@@ -22,7 +22,7 @@ public sealed class Router
     {
         _routes = [.. options.RouteRules().Select((r, i) => (r, r.DisplayName(i), new EventMatcher(r.Match)))];
         _silences = [.. options.Silences.Select(s => (s, new EventMatcher(s.Match)))];
-        _defaultTarget = options.DefaultTarget();
+        _defaultTarget = options.FallbackTarget();
     }
 
     /// <summary>The targets this occurrence goes to (none when dropped, silenced or unrouted), and why not when none.</summary>

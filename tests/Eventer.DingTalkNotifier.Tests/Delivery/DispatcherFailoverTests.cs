@@ -1,5 +1,6 @@
 using Eventer.DingTalkNotifier.Delivery;
 using Eventer.Notifications.Delivery;
+using Eventer.Testing.Notifications;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
 using Eventer.Testing.Fixtures;
@@ -97,7 +98,7 @@ public sealed class DispatcherFailoverTests(ITestOutputHelper output)
         return settings;
     }
 
-    private static bool Dispatching(NotifierTestHost host) => host.App.Services.GetRequiredService<TargetStates>().Dispatching;
+    private static bool Dispatching(DeliveryTestHost host) => host.App.Services.GetRequiredService<TargetStates>().Dispatching;
 
     private static List<string> Titles(FakeDingTalk fake) =>
         [.. fake.Delivered("replica-a").Concat(fake.Delivered("replica-b")).Select(m => m.Title!)];

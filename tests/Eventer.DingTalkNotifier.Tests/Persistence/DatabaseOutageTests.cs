@@ -1,5 +1,6 @@
 using Eventer.DingTalkNotifier.Delivery;
 using Eventer.Notifications.Delivery;
+using Eventer.Testing.Notifications;
 using Eventer.Testing;
 using Eventer.Testing.DingTalk;
 using Eventer.Testing.Fixtures;
@@ -107,11 +108,11 @@ public sealed class DatabaseOutageTests
     }
 
     /// <summary>Times the dispatcher's loop failed and started over (logged once each).</summary>
-    private static int DispatchFailures(NotifierTestHost notifier) =>
+    private static int DispatchFailures(DeliveryTestHost notifier) =>
         notifier.Logs.GetSnapshot().Count(l => l.Category == typeof(AlertDispatcher).FullName && l.Level >= LogLevel.Warning
             && l.Message.StartsWith("Dispatching alerts", StringComparison.Ordinal));
 
-    private static async Task<long> CountOrZeroAsync(NotifierTestHost notifier, string where)
+    private static async Task<long> CountOrZeroAsync(DeliveryTestHost notifier, string where)
     {
         try
         {
