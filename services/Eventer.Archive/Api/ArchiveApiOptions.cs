@@ -36,7 +36,7 @@ public sealed partial class ArchiveApiOptions : IValidatableObject
 
     /// <summary>The allow-list in effect: configuration binding appends to a default list, so the default lives here.</summary>
     public IReadOnlyList<string> EffectiveReplayQueues =>
-        ReplayQueues.Count > 0 ? ReplayQueues : ["archive", "es-indexer", "dingtalk-notifier"];
+        ReplayQueues.Count > 0 ? ReplayQueues : ["archive", "es-indexer", "dingtalk-notifier", "webhook-notifier"];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
