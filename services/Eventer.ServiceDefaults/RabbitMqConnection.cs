@@ -34,6 +34,22 @@ public sealed record RabbitMqConnection(string Host, int Port, string VirtualHos
         return new RabbitMqConnection(uri.Host, port, virtualHost, username, password, tls);
     }
 
+    /// <summary>
+    /// A RabbitMQ.Client factory for this broker, for the few places that talk to RabbitMQ beside
+    /// MassTransit. It does not reconnect by itself: each caller retries what a broken connection cut.
+    /// </summary>
+    public RabbitMQ.Client.ConnectionFactory Factory(string clientName) => new()
+    {
+        HostName = Host,
+        Port = Port,
+        VirtualHost = VirtualHost,
+        UserName = Username,
+        Password = Password,
+        Ssl = new RabbitMQ.Client.SslOption { Enabled = UseTls, ServerName = Host },
+        ClientProvidedName = clientName,
+        AutomaticRecoveryEnabled = false,
+    };
+
     /// <summary>Never print the password.</summary>
     public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Host}:{Port}/{Uri.EscapeDataString(VirtualHost)}";
 }

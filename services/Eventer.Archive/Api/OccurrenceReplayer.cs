@@ -8,6 +8,13 @@ namespace Eventer.Archive.Api;
 /// Sends stored occurrences to one queue, oldest first, a page at a time, under their original
 /// MessageIds: receivers deduplicate on those, so a replay that is cut off can simply be run again.
 /// </summary>
+/// <remarks>
+/// Sent through the exchange MassTransit binds to each receive queue (of the same name), never to
+/// <c>queue:</c>, which would declare the queue: a consumer's queue has its own arguments
+/// (single active consumer, quorum type), and a declaration that differs closes the channel with
+/// PRECONDITION_FAILED, so the send would never complete. The queue must exist (see
+/// <see cref="QueueCheck"/>), or the exchange would drop what it cannot route.
+/// </remarks>
 internal sealed class OccurrenceReplayer(ArchiveDbContext db, ISendEndpointProvider sendEndpoints)
 {
     /// <summary>Header on every replayed message, so a receiver (or a person reading a queue) can tell.</summary>
@@ -15,7 +22,7 @@ internal sealed class OccurrenceReplayer(ArchiveDbContext db, ISendEndpointProvi
 
     public async Task<long> ReplayAsync(ReplayRequest request, int batchSize, CancellationToken cancellationToken)
     {
-        var endpoint = await sendEndpoints.GetSendEndpoint(new Uri($"queue:{request.Queue}"));
+        var endpoint = await sendEndpoints.GetSendEndpoint(new Uri($"exchange:{request.Queue}"));
         var sent = 0L;
         KeysetCursor? after = null;
         while (true)

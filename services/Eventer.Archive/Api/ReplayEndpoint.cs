@@ -1,4 +1,5 @@
 using Eventer.Archive.Persistence;
+using Eventer.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace Eventer.Archive.Api;
 internal static class ReplayEndpoint
 {
     public static async Task<IResult> PostAsync(
-        HttpContext context, ArchiveDbContext db, ISendEndpointProvider sendEndpoints, IOptionsSnapshot<ArchiveApiOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpContext context, ArchiveDbContext db, ISendEndpointProvider sendEndpoints, IOptionsSnapshot<ArchiveApiOptions> options, IConfiguration configuration,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (ReplayAuthorization.Check(context, settings.ReplayToken) is { } denied)
@@ -21,6 +23,13 @@ internal static class ReplayEndpoint
         if (request is null)
         {
             return Results.ValidationProblem(errors);
+        }
+
+        if (!await QueueCheck.ExistsAsync(RabbitMqConnection.Parse(configuration[RabbitMqConnection.Key]), request.Queue, cancellationToken))
+        {
+            // Sent into the void otherwise: nothing is bound to route it.
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict,
+                detail: $"queue '{request.Queue}' does not exist; start its consumer once, then replay");
         }
 
         var logger = loggers.CreateLogger(typeof(ReplayEndpoint));

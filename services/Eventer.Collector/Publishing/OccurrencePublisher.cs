@@ -107,18 +107,8 @@ public sealed class OccurrencePublisher(RabbitMqConnection broker, ILogger<Occur
         }
     }
 
-    private ConnectionFactory Factory() => new()
-    {
-        HostName = broker.Host,
-        Port = broker.Port,
-        VirtualHost = broker.VirtualHost,
-        UserName = broker.Username,
-        Password = broker.Password,
-        Ssl = new SslOption { Enabled = broker.UseTls, ServerName = broker.Host },
-        ClientProvidedName = "eventer-collector",
-        // Reconnecting is ours (above): the relay retries the rows of a broken connection itself.
-        AutomaticRecoveryEnabled = false,
-    };
+    // Reconnecting is ours (above): the relay retries the rows of a broken connection itself.
+    private ConnectionFactory Factory() => broker.Factory("eventer-collector");
 
     private async Task CloseAsync()
     {

@@ -52,6 +52,22 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task A_replay_to_a_queue_that_does_not_exist_is_refused_and_sends_nothing()
+    {
+        var target = $"never-started-{Guid.NewGuid():N}";
+        await using var archive = await ApiTestHost.StartAsync(ReplaySettings(target));
+        await using var probe = await ProbeQueue.BindAsync(archive.RabbitMq);
+        await archive.StoreAsync([At(T0.AddMinutes(30))]);
+
+        using var response = await archive.ReplayAsync(new { queue = target, since = Window, until = WindowEnd }, Token);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains($"queue '{target}' does not exist", await response.Content.ReadAsStringAsync());
+        await probe.PollAsync();
+        Assert.Empty(probe.Received);
+    }
+
+    [Fact]
     public async Task Replayed_messages_redelivered_to_the_archive_add_no_row()
     {
         await using var archive = await ApiTestHost.StartAsync(new Dictionary<string, string?> { ["Archive:ReplayToken"] = Token });
@@ -130,10 +146,18 @@ public sealed class ReplayTests
     };
 
     /// <summary>The new consumer's queue exists before the backfill, as it would in production.</summary>
+    /// <summary>
+    /// The queue as a consumer service declares it: with arguments of its own (the notifiers' single
+    /// active consumer; a replay that declared the queue plainly would be refused with
+    /// PRECONDITION_FAILED and never finish), and MassTransit's exchange of the same name bound to it.
+    /// </summary>
     private static async Task DeclareQueueAsync(string amqpUri, string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(amqpUri) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-single-active-consumer"] = true });
+        await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true);
+        await channel.QueueBindAsync(queue, queue, "");
     }
 }
