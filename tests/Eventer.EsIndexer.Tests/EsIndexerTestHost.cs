@@ -67,10 +67,9 @@ internal sealed class EsIndexerTestHost : IAsyncDisposable
         }
         else
         {
-            // Readiness may stay red (Elasticsearch away): wait for the queue, or publishes before it exists go nowhere.
-            var server = await RabbitMqServer.GetAsync();
-            await Eventually.HoldsAsync(async () => await server.GetQueueAsync(rabbitMq, EsIndexerHost.Queue) is not null,
-                TimeSpan.FromSeconds(60), "queue es-indexer declared");
+            // Readiness may stay red (Elasticsearch away): wait for the queue to be declared and bound,
+            // or a publish before the binding goes nowhere (seen as a rare CI timeout).
+            await app.WaitUntilConsumingAsync(TimeSpan.FromSeconds(60));
         }
 
         return host;

@@ -70,4 +70,26 @@ public static class TestHosts
                 return false;
             }
         }, timeout ?? TimeSpan.FromSeconds(60), "/health/ready to answer 200");
+
+    /// <summary>
+    /// Waits until MassTransit's own readiness check is Healthy: every receive endpoint consumes, so
+    /// its queue is declared <em>and bound</em>. A service whose readiness stays red for another reason
+    /// (its sink is away) needs this before a test publishes: a message published between the
+    /// queue's declaration and its binding goes nowhere.
+    /// </summary>
+    public static Task WaitUntilConsumingAsync(this WebApplication app, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                using var response = await Http.GetAsync(new Uri(app.Address(), "/health/ready"));
+                using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                return body.RootElement.GetProperty("checks").EnumerateObject()
+                    .Any(c => c.Name.Contains("masstransit", StringComparison.OrdinalIgnoreCase) && c.Value.GetProperty("status").GetString() == "Healthy");
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, timeout ?? TimeSpan.FromSeconds(60), "the bus to consume (MassTransit's check Healthy)");
 }
