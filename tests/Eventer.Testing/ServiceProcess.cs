@@ -37,7 +37,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <c>services/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0</c> (or <c>samples/…</c>), built with the tests in the
     /// same configuration, on a free loopback port.
     /// </summary>
-    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> settings)
+    /// <remarks>A program that is not a service (a tool) gets <paramref name="arguments"/> instead of <c>--urls</c>.</remarks>
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<string>? arguments = null)
     {
         var assembly = BuiltAssembly(project);
         var port = LoopbackPort.Free();
@@ -49,8 +50,11 @@ public sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        foreach (var argument in arguments ?? ["--urls", $"http://127.0.0.1:{port}"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in settings)
@@ -145,7 +149,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         // Services, and the sample consumers of docs/adding-a-consumer.md.
-        var candidates = new[] { "services", "samples" }.Select(folder => Path.Combine(root.FullName, folder, project, "bin", configuration, here.Name, project + ".dll"));
+        var candidates = new[] { "services", "samples", "tools" }.Select(folder => Path.Combine(root.FullName, folder, project, "bin", configuration, here.Name, project + ".dll"));
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException($"{project} is not built (looked for {string.Join(", ", candidates)})");
     }

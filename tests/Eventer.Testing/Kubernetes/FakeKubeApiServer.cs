@@ -57,6 +57,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>While set, Event lists are held unanswered, as by a slow server; they are answered once it is cleared.</summary>
     public bool HoldLists { get; set; }
 
+    /// <summary>
+    /// How many changes are kept for watches that resume from a resourceVersion (unlimited by
+    /// default); beyond it the oldest are compacted away, as etcd does, so a long-running simulated
+    /// cluster does not keep every change it ever made.
+    /// </summary>
+    public int? HistoryLimit { get; set; }
+
     /// <summary>Every list and watch request, in order (path and query), for assertions.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
@@ -64,11 +71,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     public long CurrentResourceVersion => Interlocked.Read(ref _resourceVersion);
 
-    public static async Task<FakeKubeApiServer> StartAsync()
+    /// <summary>Starts the server on <paramref name="address"/> (loopback by default) and <paramref name="port"/> (a free one by default).</summary>
+    public static async Task<FakeKubeApiServer> StartAsync(IPAddress? address = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(address ?? IPAddress.Loopback, port));
         var app = builder.Build();
         var server = new FakeKubeApiServer(app);
         app.MapGet("/api/v1/events", ctx => server.ServeAsync(ctx, CoreV1, null));
@@ -78,22 +86,21 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         app.MapMethods("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases", ["GET", "POST"], server.ServeLeasesAsync);
         app.MapMethods("/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}", ["GET", "PUT"], server.ServeLeasesAsync);
         await app.StartAsync();
-        var address = app.Urls.Single();
-        server.Address = new Uri(address);
+        server.Address = new Uri(app.Urls.Single());
         return server;
     }
 
     /// <summary>The bearer token the server accepts; anything else is answered 401, as a real server does.</summary>
     public string Token { get; } = Guid.NewGuid().ToString("N");
 
-    /// <summary>A kubeconfig (YAML) that points at this server with its bearer token.</summary>
-    public string Kubeconfig() => $$"""
+    /// <summary>A kubeconfig (YAML) that points at this server (or at <paramref name="server"/>, its address as a client elsewhere sees it) with its bearer token.</summary>
+    public string Kubeconfig(string? server = null) => $$"""
         apiVersion: v1
         kind: Config
         clusters:
         - name: fake
           cluster:
-            server: {{Address.ToString().TrimEnd('/')}}
+            server: {{(server ?? Address.ToString()).TrimEnd('/')}}
         contexts:
         - name: fake
           context:
@@ -264,6 +271,14 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
         var change = new Change(api, rv, type, @event.DeepClone().AsObject());
         _history.Add(change);
+        if (HistoryLimit is { } limit && _history.Count > limit)
+        {
+            // Compaction, as etcd's: the oldest tenth goes, and a watch from before it gets 410.
+            var drop = Math.Max(1, limit / 10);
+            _compactedThrough = _history[drop - 1].ResourceVersion;
+            _history.RemoveRange(0, drop);
+        }
+
         foreach (var watch in _watches.Keys.Where(w => w.Matches(change)))
         {
             watch.Lines.Writer.TryWrite(change.Line());
