@@ -5,7 +5,6 @@ using Eventer.Collector.Outbox;
 using Eventer.Testing;
 using Eventer.Testing.Fixtures;
 using Eventer.Testing.Kubernetes;
-using RabbitMQ.Client;
 
 namespace Eventer.Bench;
 
@@ -18,8 +17,6 @@ namespace Eventer.Bench;
 /// </summary>
 public static class RelayBench
 {
-    private const int Window = 500;
-
     public static async Task RunAsync(int events, int rounds)
     {
         var results = new List<(string What, double PerSecond)>();
@@ -32,7 +29,7 @@ public static class RelayBench
             results.Add(("RabbitMQ.Client: persistent + confirm", await RawPublishAsync(events, bytes)));
         }
 
-        Console.WriteLine($"\n{events} occurrences per run, {messageBytes} bytes per message, {Window} publishes in flight, {rounds} rounds\n");
+        Console.WriteLine($"\n{events} occurrences per run, {messageBytes} bytes per message, {Baseline.Window} publishes in flight, {rounds} rounds\n");
         Console.WriteLine("| what | per second (each round) |");
         Console.WriteLine("| --- | --- |");
         foreach (var group in results.GroupBy(r => r.What))
@@ -91,35 +88,7 @@ public static class RelayBench
     {
         var rabbitMq = await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("bench");
         await using var probe = await ProbeQueue.BindAsync(rabbitMq);
-        await using var connection = await new ConnectionFactory { Uri = new Uri(rabbitMq) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
-            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null));
-        var body = new byte[messageBytes];
-        Array.Fill(body, (byte)'x');
-        using var window = new SemaphoreSlim(Window);
-        var publishes = new List<Task>(messages);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < messages; i++)
-        {
-            await window.WaitAsync();
-            var properties = new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString(), ContentType = "application/vnd.masstransit+json" };
-            publishes.Add(PublishAsync(channel, properties, body, window));
-        }
-
-        await Task.WhenAll(publishes);
-        return messages / clock.Elapsed.TotalSeconds;
-    }
-
-    private static async Task PublishAsync(IChannel channel, BasicProperties properties, byte[] body, SemaphoreSlim window)
-    {
-        try
-        {
-            await channel.BasicPublishAsync(ProbeQueue.Exchange, "", mandatory: true, properties, body);
-        }
-        finally
-        {
-            window.Release();
-        }
+        return await Baseline.PublishAsync(rabbitMq, messages, messageBytes);
     }
 
     /// <summary>Listens to the collector's own counters: when it first observed, when it last published, how many.</summary>

@@ -22,7 +22,8 @@ public enum SearchEngine
 /// <param name="Index">The data stream's name for a document in a data stream (not its backing index), else the index name.</param>
 /// <param name="Id">The document's _id (given, or generated for a create/index without one).</param>
 /// <param name="Source">The _source as received.</param>
-public sealed record StoredDocument(string Index, string Id, JsonObject Source);
+/// <param name="StoredAt">When the fake stored it (the bench's latency to Elasticsearch).</param>
+public sealed record StoredDocument(string Index, string Id, JsonObject Source, DateTimeOffset StoredAt = default);
 
 /// <summary>One request to <c>_bulk</c> as it arrived. Never holds credentials.</summary>
 /// <param name="Gzipped">The body came with <c>Content-Encoding: gzip</c>.</param>

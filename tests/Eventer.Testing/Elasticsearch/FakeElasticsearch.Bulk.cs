@@ -236,7 +236,7 @@ public sealed partial class FakeElasticsearch
         }
 
         var version = exists ? existing!.Version + 1 : 1;
-        var stored = new StoredVersion(new StoredDocument(index.DataStream ?? index.Name, id, source), version, index.NextSeqNo++);
+        var stored = new StoredVersion(new StoredDocument(index.DataStream ?? index.Name, id, source, DateTimeOffset.UtcNow), version, index.NextSeqNo++);
         index.Documents[id] = stored;
         return Succeeded(index, id, version, stored.SeqNo, exists ? "updated" : "created", exists ? 200 : 201);
     }

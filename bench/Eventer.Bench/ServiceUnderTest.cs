@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using Eventer.Testing;
+
+namespace Eventer.Bench;
+
+/// <summary>
+/// One service as its own Release-built process, so that memory and CPU are its own: its peak RSS
+/// (sampled), its CPU time, and its Prometheus counters.
+/// </summary>
+public sealed class ServiceUnderTest : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly ServiceProcess _process;
+    private readonly Process _os;
+
+    private ServiceUnderTest(string name, ServiceProcess process)
+    {
+        Name = name;
+        _process = process;
+        _os = Process.GetProcessById(process.Id);
+    }
+
+    public string Name { get; }
+
+    public long PeakRssBytes { get; private set; }
+
+    public static async Task<ServiceUnderTest> StartAsync(string name, string project, IReadOnlyDictionary<string, string?> settings)
+    {
+        var service = new ServiceUnderTest(name, ServiceProcess.Start(project, settings));
+        await service._process.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        return service;
+    }
+
+    /// <summary>Reads the resident set size now and keeps the peak.</summary>
+    public void Sample()
+    {
+        _os.Refresh();
+        PeakRssBytes = Math.Max(PeakRssBytes, _os.WorkingSet64);
+    }
+
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _os.Refresh();
+            return _os.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>The sum of a counter's series in <c>/metrics</c> (Prometheus names: dots become underscores, counters end in _total).</summary>
+    public async Task<double> CounterAsync(string name)
+    {
+        var prefix = name.Replace('.', '_');
+        var text = await Http.GetStringAsync(new Uri(_process.Address, "/metrics"));
+        return text.Split('\n')
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal) && (l[prefix.Length] is ' ' or '{' || l[prefix.Length..].StartsWith("_total", StringComparison.Ordinal)))
+            .Sum(Value);
+    }
+
+    /// <summary>The sample's value: the first token after the name and labels (a timestamp may follow).</summary>
+    private static double Value(string line)
+    {
+        var rest = line[(line.Contains('}') ? line.LastIndexOf('}') + 1 : line.IndexOf(' '))..];
+        return double.Parse(rest.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+}
