@@ -25,7 +25,7 @@ public static class DeliveryHost
     /// <c>database</c> and <c>&lt;target&gt;s</c> (e.g. <c>robots</c>).
     /// </summary>
     public static IHostApplicationBuilder AddDelivery<TOptions, TSender>(this IHostApplicationBuilder builder, DeliverySink sink, string section, string queue)
-        where TOptions : DeliveryOptions
+        where TOptions : DeliveryOptions, new()
         where TSender : class, IAlertSender
     {
         var services = builder.Services;
@@ -52,7 +52,7 @@ public static class DeliveryHost
         services.AddHostedService<AlertDispatcher>();
 
         // Named before the options are read: "robots" for DingTalk, "targets" for the webhook notifier.
-        var noun = (Activator.CreateInstance(typeof(TOptions)) as DeliveryOptions)!.Words().Target;
+        var noun = new TOptions().Words().Target;
         services.AddHealthChecks().AddCheck<TargetsHealthCheck>(noun + "s", tags: [ServiceDefaultsExtensions.ReadyTag]);
 
         builder.AddEventerConsumer<KubeEventObservedConsumer, KubeEventObservedConsumerDefinition>(queue);
