@@ -50,9 +50,9 @@ public sealed partial class WebhookTargetOptions : TargetOptions
     /// <summary>Json: headers sent with every request, e.g. <c>Authorization</c>. Values are secrets: never logged.</summary>
     public Dictionary<string, string> Headers { get; set; } = [];
 
-    public override int PerMinuteLimit() => MessagesPerMinute ?? WebhookPlatforms.Of(Kind ?? TargetKind.Json).MessagesPerMinute;
+    public override int PerMinuteLimit() => MessagesPerMinute ?? Limits.MessagesPerMinute;
 
-    public override int? PerSecondLimit() => MessagesPerSecond ?? WebhookPlatforms.Of(Kind ?? TargetKind.Json).MessagesPerSecond;
+    public override int? PerSecondLimit() => MessagesPerSecond ?? Limits.MessagesPerSecond;
 
     public override string? Address() => Url;
 
@@ -60,7 +60,10 @@ public sealed partial class WebhookTargetOptions : TargetOptions
 
     public override string Platform() => (Kind ?? TargetKind.Json).ToString();
 
-    public override string MisconfiguredHint() => WebhookPlatforms.Of(Kind ?? TargetKind.Json).MisconfiguredHint;
+    public override string MisconfiguredHint() => Limits.MisconfiguredHint;
+
+    /// <summary>The platform's defaults (a target without a kind is refused at start; until then, Json's).</summary>
+    private WebhookPlatforms.Limits Limits => WebhookPlatforms.Of(Kind ?? TargetKind.Json);
 
     public override IEnumerable<ConfigProblem> Problems(bool dryRun)
     {

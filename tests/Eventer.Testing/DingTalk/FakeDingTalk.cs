@@ -37,8 +37,8 @@ public sealed class FakeDingTalk : IAsyncDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, Robot> _robots = [];
     private readonly Dictionary<string, List<DingTalkAttempt>> _attempts = [];
-    private readonly Queue<(int ErrCode, string ErrMsg)> _injectedErrors = new();
-    private readonly Queue<int> _injectedStatuses = new();
+    private readonly InjectedAnswers<(int ErrCode, string ErrMsg)> _injectedErrors = new();
+    private readonly InjectedAnswers<int> _injectedStatuses = new();
     private readonly WebApplication _app;
     private readonly TimeProvider _clock;
 
@@ -93,31 +93,15 @@ public sealed class FakeDingTalk : IAsyncDisposable
     /// Answers the next <paramref name="count"/> requests (any robot) with this errcode in an HTTP 200
     /// body, e.g. -1 "system busy", 400101, 410100, 300005. Nothing is delivered.
     /// </summary>
-    public void FailNext(int errCode, string errMsg, int count = 1)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injectedErrors.Enqueue((errCode, errMsg));
-            }
-        }
-    }
+    public void FailNext(int errCode, string errMsg, int count = 1) =>
+        _injectedErrors.Add((errCode, errMsg), count);
 
     /// <summary>
     /// Answers the next <paramref name="count"/> requests (any robot) with this HTTP status and a
     /// gateway's HTML page instead of a JSON body. Injected statuses come before injected errcodes.
     /// </summary>
-    public void RespondWithHttpStatus(int status, int count = 1)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injectedStatuses.Enqueue(status);
-            }
-        }
-    }
+    public void RespondWithHttpStatus(int status, int count = 1) =>
+        _injectedStatuses.Add(status, count);
 
     /// <summary>The messages accepted (errcode 0) for <paramref name="accessToken"/>, in order.</summary>
     public IReadOnlyList<DingTalkMessage> Delivered(string accessToken)
@@ -207,12 +191,12 @@ public sealed class FakeDingTalk : IAsyncDisposable
         message = message is null ? null : message with { ReceivedAt = now };
         DingTalkAttempt Answer(int errCode, string errMsg) => new(now, 200, errCode, errMsg, message);
 
-        if (_injectedStatuses.TryDequeue(out var status))
+        if (_injectedStatuses.TryTake(out var status))
         {
             return new DingTalkAttempt(now, status, null, null, message);
         }
 
-        if (_injectedErrors.TryDequeue(out var injected))
+        if (_injectedErrors.TryTake(out var injected))
         {
             return Answer(injected.ErrCode, injected.ErrMsg);
         }

@@ -55,8 +55,8 @@ public sealed class FakeFeishu : IAsyncDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, Bot> _bots = [];
     private readonly Dictionary<string, List<FeishuAttempt>> _attempts = [];
-    private readonly Queue<(int Code, string Msg)> _injectedCodes = new();
-    private readonly Queue<int> _injectedStatuses = new();
+    private readonly InjectedAnswers<(int Code, string Msg)> _injectedCodes = new();
+    private readonly InjectedAnswers<int> _injectedStatuses = new();
     private readonly WebApplication _app;
     private readonly TimeProvider _clock;
     private int _dropConnections;
@@ -122,31 +122,15 @@ public sealed class FakeFeishu : IAsyncDisposable
     /// Answers the next <paramref name="count"/> requests (any bot) with this code in an HTTP 200 body,
     /// e.g. 11232, 2200, 19022. Nothing is delivered.
     /// </summary>
-    public void FailNext(int code, string msg, int count = 1)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injectedCodes.Enqueue((code, msg));
-            }
-        }
-    }
+    public void FailNext(int code, string msg, int count = 1) =>
+        _injectedCodes.Add((code, msg), count);
 
     /// <summary>
     /// Answers the next <paramref name="count"/> requests (any bot) with this HTTP status and a
     /// gateway's HTML page instead of a JSON body. Injected statuses come before injected codes.
     /// </summary>
-    public void RespondWithHttpStatus(int status, int count = 1)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injectedStatuses.Enqueue(status);
-            }
-        }
-    }
+    public void RespondWithHttpStatus(int status, int count = 1) =>
+        _injectedStatuses.Add(status, count);
 
     /// <summary>Aborts the connection of the next <paramref name="count"/> requests without reading or recording them.</summary>
     public void DropNextConnections(int count) => Interlocked.Add(ref _dropConnections, count);
@@ -264,12 +248,12 @@ public sealed class FakeFeishu : IAsyncDisposable
         var raw = Encoding.UTF8.GetString(body);
         FeishuAttempt Answer(int code, string msg, int status = 200) => new(now, token, status, code, msg, raw);
 
-        if (_injectedStatuses.TryDequeue(out var injectedStatus))
+        if (_injectedStatuses.TryTake(out var injectedStatus))
         {
             return new FeishuAttempt(now, token, injectedStatus, null, null, raw);
         }
 
-        if (_injectedCodes.TryDequeue(out var injected))
+        if (_injectedCodes.TryTake(out var injected))
         {
             return Answer(injected.Code, injected.Msg);
         }

@@ -65,7 +65,7 @@ public sealed class FakeSlack : IAsyncDisposable
     private readonly Dictionary<string, Hook> _hooks = [];
     private readonly Dictionary<string, Hook> _hooksByPath = [];
     private readonly List<SlackAttempt> _attempts = [];
-    private readonly Queue<(int Status, string Body, int? RetryAfter)> _injected = new();
+    private readonly InjectedAnswers<(int Status, string Body, int? RetryAfter)> _injected = new();
     private readonly WebApplication _app;
     private readonly TimeProvider _clock;
     private int _dropConnections;
@@ -160,16 +160,8 @@ public sealed class FakeSlack : IAsyncDisposable
     /// body, e.g. 500 <c>rollup_error</c>, 503 with an empty body, 429 <c>rate_limited</c> with a
     /// <paramref name="retryAfterSeconds"/>. Nothing is delivered.
     /// </summary>
-    public void RespondWithStatus(int status, string body = "", int count = 1, int? retryAfterSeconds = null)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injected.Enqueue((status, body, retryAfterSeconds));
-            }
-        }
-    }
+    public void RespondWithStatus(int status, string body = "", int count = 1, int? retryAfterSeconds = null) =>
+        _injected.Add((status, body, retryAfterSeconds), count);
 
     /// <summary>Aborts the connection of the next <paramref name="count"/> requests without reading or recording them.</summary>
     public void DropNextConnections(int count) => Interlocked.Add(ref _dropConnections, count);
@@ -280,7 +272,7 @@ public sealed class FakeSlack : IAsyncDisposable
         SlackAttempt Answer(int status, string body, int? retryAfter = null) =>
             new(now, hook?.Name, path, status, body, retryAfter, raw, contentType);
 
-        if (_injected.TryDequeue(out var injected))
+        if (_injected.TryTake(out var injected))
         {
             return Answer(injected.Status, injected.Body, injected.RetryAfter);
         }

@@ -43,8 +43,8 @@ public sealed class FakeWeCom : IAsyncDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, Robot> _robots = [];
     private readonly Dictionary<string, List<WeComAttempt>> _attempts = [];
-    private readonly Queue<(int ErrCode, string ErrMsg)> _injectedErrors = new();
-    private readonly Queue<int> _injectedStatuses = new();
+    private readonly InjectedAnswers<(int ErrCode, string ErrMsg)> _injectedErrors = new();
+    private readonly InjectedAnswers<int> _injectedStatuses = new();
     private readonly WebApplication _app;
     private readonly TimeProvider _clock;
     private int _dropConnections;
@@ -92,31 +92,15 @@ public sealed class FakeWeCom : IAsyncDisposable
     /// Answers the next <paramref name="count"/> requests (any robot) with this errcode and errmsg (as
     /// given, no hint added) in an HTTP 200 body, e.g. -1 "system busy", 45009. Nothing is delivered.
     /// </summary>
-    public void FailNext(int errCode, string errMsg, int count = 1)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injectedErrors.Enqueue((errCode, errMsg));
-            }
-        }
-    }
+    public void FailNext(int errCode, string errMsg, int count = 1) =>
+        _injectedErrors.Add((errCode, errMsg), count);
 
     /// <summary>
     /// Answers the next <paramref name="count"/> requests (any robot) with this HTTP status and a
     /// gateway's HTML page instead of a JSON body. Injected statuses come before injected errcodes.
     /// </summary>
-    public void RespondWithHttpStatus(int status, int count = 1)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injectedStatuses.Enqueue(status);
-            }
-        }
-    }
+    public void RespondWithHttpStatus(int status, int count = 1) =>
+        _injectedStatuses.Add(status, count);
 
     /// <summary>Aborts the connection of the next <paramref name="count"/> requests without reading or recording them.</summary>
     public void DropNextConnections(int count) => Interlocked.Add(ref _dropConnections, count);
@@ -246,12 +230,12 @@ public sealed class FakeWeCom : IAsyncDisposable
             CultureInfo.InvariantCulture,
             $"{text}, hint: [{now.ToUnixTimeSeconds():D10}{RandomNumberGenerator.GetString("0123456789", 15)}], from ip: {from}, more info at https://open.work.weixin.qq.com/devtool/query?e={errCode}"));
 
-        if (_injectedStatuses.TryDequeue(out var status))
+        if (_injectedStatuses.TryTake(out var status))
         {
             return new WeComAttempt(now, key, status, null, null, raw);
         }
 
-        if (_injectedErrors.TryDequeue(out var injected))
+        if (_injectedErrors.TryTake(out var injected))
         {
             return Answer(injected.ErrCode, injected.ErrMsg);
         }

@@ -21,7 +21,7 @@ public sealed class FakeWebhookReceiver : IAsyncDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, IReadOnlyDictionary<string, string?>> _endpoints = [];
     private readonly List<WebhookRequest> _requests = [];
-    private readonly Queue<Injected> _injected = new();
+    private readonly InjectedAnswers<Injected> _injected = new();
     private readonly WebApplication _app;
     private readonly TimeProvider _clock;
     private int _dropConnections;
@@ -80,16 +80,8 @@ public sealed class FakeWebhookReceiver : IAsyncDisposable
     /// (<c>{"ok":false}</c> when none is given), e.g. 500, 503, 429 with
     /// <paramref name="retryAfterSeconds"/>, 400 with an error body. It is still recorded.
     /// </summary>
-    public void RespondWith(int status, string? body = null, int count = 1, int? retryAfterSeconds = null, string contentType = "application/json")
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _injected.Enqueue(new Injected(status, body ?? """{"ok":false}""", retryAfterSeconds, contentType));
-            }
-        }
-    }
+    public void RespondWith(int status, string? body = null, int count = 1, int? retryAfterSeconds = null, string contentType = "application/json") =>
+        _injected.Add(new Injected(status, body ?? """{"ok":false}""", retryAfterSeconds, contentType), count);
 
     /// <summary>Aborts the connection of the next <paramref name="count"/> requests without reading or recording them.</summary>
     public void DropNextConnections(int count) => Interlocked.Add(ref _dropConnections, count);
@@ -185,7 +177,7 @@ public sealed class FakeWebhookReceiver : IAsyncDisposable
     {
         static Injected Json(int status, string body) => new(status, body, null, "application/json");
 
-        if (_injected.TryDequeue(out var injected))
+        if (_injected.TryTake(out var injected))
         {
             return injected;
         }
