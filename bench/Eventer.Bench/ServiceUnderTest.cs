@@ -39,13 +39,27 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         PeakRssBytes = Math.Max(PeakRssBytes, _os.WorkingSet64);
     }
 
-    public TimeSpan CpuTime
+    /// <summary>The resident set size once started and idle (runtime, JIT and connections, no load yet).</summary>
+    public long IdleRssBytes { get; private set; }
+
+    private TimeSpan _cpuAtMark;
+
+    /// <summary>CPU time since <see cref="MarkIdle"/>: the load's cost, without start-up (JIT, migrations).</summary>
+    public TimeSpan CpuSinceMark
     {
         get
         {
             _os.Refresh();
-            return _os.TotalProcessorTime;
+            return _os.TotalProcessorTime - _cpuAtMark;
         }
+    }
+
+    /// <summary>Notes the idle RSS and the CPU spent so far, before any load.</summary>
+    public void MarkIdle()
+    {
+        _os.Refresh();
+        _cpuAtMark = _os.TotalProcessorTime;
+        IdleRssBytes = _os.WorkingSet64;
     }
 
     /// <summary>The sum of a counter's series in <c>/metrics</c> (Prometheus names: dots become underscores, counters end in _total).</summary>
