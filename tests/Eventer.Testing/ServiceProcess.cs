@@ -94,6 +94,12 @@ public sealed class ServiceProcess : IAsyncDisposable
                 {
                     return false;
                 }
+                catch (TaskCanceledException)
+                {
+                    // A start-up answer slower than the client's timeout (a loaded machine) is a
+                    // "not yet", not a failure: the deadline above decides.
+                    return false;
+                }
             }, timeout ?? TimeSpan.FromSeconds(60), "/health/ready to answer 200");
         }
         catch (TimeoutException ex)
