@@ -28,8 +28,17 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     public static async Task<ServiceUnderTest> StartAsync(string name, string project, IReadOnlyDictionary<string, string?> settings)
     {
         var service = new ServiceUnderTest(name, ServiceProcess.Start(project, settings));
-        await service._process.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
-        return service;
+        try
+        {
+            await service._process.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+            return service;
+        }
+        catch
+        {
+            // Not ready is not kept: a bench that stops here must not leave the process running.
+            await service.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Reads the resident set size now and keeps the peak.</summary>
