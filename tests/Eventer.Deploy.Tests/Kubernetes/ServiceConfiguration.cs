@@ -1,0 +1,32 @@
+using k8s.Models;
+using Microsoft.Extensions.Configuration;
+
+namespace Eventer.Deploy.Tests.Kubernetes;
+
+/// <summary>The configuration a service's container sees in a build: its appsettings.json, then its environment.</summary>
+public static class ServiceConfiguration
+{
+    /// <summary>The environment as the environment-variables provider keys it ("__" becomes ":").</summary>
+    public static Dictionary<string, string?> Keys(IReadOnlyDictionary<string, string> environment) =>
+        environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
+
+    public static IConfiguration For(ManifestSet set, EventerService service)
+    {
+        var (deployment, container) = set.EventerContainer(service);
+        return new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(service.ProjectDirectory, "appsettings.json"), optional: true)
+            .AddInMemoryCollection(Keys(set.Environment(deployment.Metadata, container)))
+            .Build();
+    }
+
+    public static T Bind<T>(this IConfiguration configuration, string section)
+        where T : new() =>
+        configuration.GetSection(section).Get<T>() ?? new T();
+
+    /// <summary>The rules of a role as one comparable line each.</summary>
+    public static IEnumerable<string> Describe(string role, IEnumerable<V1PolicyRule> rules) =>
+        rules.Select(r => $"{role}: groups [{Join(r.ApiGroups)}] resources [{Join(r.Resources)}] names [{Join(r.ResourceNames)}] verbs [{Join(r.Verbs)}]"
+            + (r.NonResourceURLs is { Count: > 0 } urls ? $" urls [{Join(urls)}]" : ""));
+
+    private static string Join(IEnumerable<string>? values) => string.Join(",", (values ?? []).Select(v => v.Length == 0 ? "\"\"" : v));
+}
