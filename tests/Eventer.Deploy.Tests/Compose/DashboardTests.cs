@@ -19,15 +19,18 @@ public sealed partial class DashboardTests
             Assert.False(string.IsNullOrEmpty((string?)dashboard["title"]), file);
             var datasourceVariables = Dashboards.Variables(dashboard).Where(v => (string?)v["type"] == "datasource")
                 .ToDictionary(v => "${" + (string)v["name"]! + "}", v => (string)v["query"]!);
-            foreach (var panel in Dashboards.Panels(dashboard).Where(p => (string?)p["type"] != "row"))
+            // Panels, their queries and query variables: a fixed uid would tie the dashboard to one
+            // Grafana; a variable finds the datasource by its type in any.
+            var users = Dashboards.Panels(dashboard).Where(p => (string?)p["type"] != "row")
+                .SelectMany(p => p["targets"]!.AsArray().Select(t => ($"panel '{p["title"]}'", t!["datasource"])).Prepend(($"panel '{p["title"]}'", p["datasource"])))
+                .Concat(Dashboards.Variables(dashboard).Where(v => (string?)v["type"] == "query").Select(v => ($"variable '{v["name"]}'", v["datasource"])))
+                .ToList();
+            Assert.NotEmpty(users);
+            foreach (var (user, datasource) in users)
             {
-                foreach (var target in panel["targets"]!.AsArray())
-                {
-                    // A fixed uid would tie the dashboard to one Grafana; a variable finds the datasource by type.
-                    var uid = (string?)target!["datasource"]?["uid"];
-                    Assert.True(uid is not null && datasourceVariables.TryGetValue(uid, out var type) && type == (string?)target["datasource"]!["type"],
-                        $"{file}: panel '{panel["title"]}' must name its datasource by a datasource variable of its type, not '{uid}'");
-                }
+                var uid = (string?)datasource?["uid"];
+                Assert.True(uid is not null && datasourceVariables.TryGetValue(uid, out var type) && type == (string?)datasource!["type"],
+                    $"{file}: {user} must name its datasource by a datasource variable of its type, not '{uid}'");
             }
         }
     }

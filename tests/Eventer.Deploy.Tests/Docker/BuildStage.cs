@@ -137,10 +137,9 @@ public sealed class BuildStage : IDisposable
             start.ArgumentList.Add(word.StartsWith('/') ? Host(word) : word);
         }
 
-        // No build servers left running after the test: they are not part of what is checked.
+        // No MSBuild nodes left running after the test (the compiler server is the one every build shares).
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["UseSharedCompilation"] = "false";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
 
