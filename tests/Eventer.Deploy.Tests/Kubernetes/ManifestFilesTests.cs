@@ -77,4 +77,17 @@ public sealed class ManifestFilesTests
         var @namespace = set.Single<V1Namespace>("eventer");
         Assert.Equal("restricted", @namespace.Metadata.Labels["pod-security.kubernetes.io/enforce"]);
     }
+
+    [Theory]
+    [MemberData(nameof(ManifestSet.RootNames), MemberType = typeof(ManifestSet))]
+    public void The_dashboards_come_along_as_a_configmap_the_grafana_sidecar_loads(string root)
+    {
+        var dashboards = Assert.Single(ManifestSet.Of(root).All<V1ConfigMap>(), c => c.Metadata.Name == "eventer-grafana-dashboards");
+
+        Assert.Equal("eventer", dashboards.Metadata.NamespaceProperty);
+        Assert.Equal("1", dashboards.Metadata.Labels["grafana_dashboard"]);
+        Assert.Equal(
+            Directory.GetFiles(RepositoryRoot.Combine("deploy", "grafana", "dashboards"), "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal),
+            dashboards.Data.Keys.Order(StringComparer.Ordinal));
+    }
 }
