@@ -9,14 +9,14 @@ public sealed class ComposeServiceTests
     private static readonly ComposeFile Compose = ComposeFile.Load();
 
     public static TheoryData<string> EventerServices =>
-        [.. Compose.Services.Values.Where(s => s.EventerImage is { } image && BoundKeys.Services.ContainsKey(image)).Select(s => s.Name)];
+        [.. Compose.Services.Values.Where(s => EventerService.ForImage(s.Image) is not null).Select(s => s.Name)];
 
     [Fact]
     public void Every_eventer_image_is_built_from_the_dockerfile_that_names_it()
     {
         var images = Compose.Services.Values.Where(s => s.EventerImage is not null).ToList();
         Assert.Equal(
-            BoundKeys.Services.Keys.Append("simcluster").Order(),
+            EventerService.All.Select(s => s.Name).Append("simcluster").Order(),
             images.Select(s => s.EventerImage!).Distinct().Order());
         foreach (var service in images)
         {
@@ -30,10 +30,11 @@ public sealed class ComposeServiceTests
 
     [Theory]
     [MemberData(nameof(EventerServices))]
-    public void Its_environment_is_bound_by_the_service_and_passes_its_validation(string name)
+    public async Task Its_environment_is_bound_by_the_service_and_passes_its_validation(string name)
     {
         var service = Compose.Services[name];
-        Assert.Empty(BoundKeys.Problems(service.EventerImage!, service.Environment));
+        var problems = await ServiceKeys.ProblemsAsync(EventerService.Named(service.EventerImage!), service.Environment);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
     [Theory]
@@ -48,15 +49,15 @@ public sealed class ComposeServiceTests
     }
 
     [Fact]
-    public void The_notifiers_dry_run_until_a_robot_or_target_is_configured()
+    public async Task The_notifiers_dry_run_until_a_robot_or_target_is_configured()
     {
         Assert.Equal("true", Compose.Services["dingtalk-notifier"].Environment["DingTalk__DryRun"]);
         Assert.Equal("true", Compose.Services["webhook-notifier"].Environment["Webhook__DryRun"]);
 
         // Sending for real without an address is refused at start, naming the key...
         var sending = ComposeFile.Load(new Dictionary<string, string> { ["DINGTALK_DRY_RUN"] = "false", ["WEBHOOK_DRY_RUN"] = "false" });
-        Assert.Contains(BoundKeys.Problems("dingtalk-notifier", sending.Services["dingtalk-notifier"].Environment), p => p.Contains("Robots:ops:Webhook", StringComparison.Ordinal));
-        Assert.Contains(BoundKeys.Problems("webhook-notifier", sending.Services["webhook-notifier"].Environment), p => p.Contains("Targets:team:Url", StringComparison.Ordinal));
+        Assert.Contains(await ServiceKeys.ProblemsAsync(EventerService.Named("dingtalk-notifier"), sending.Services["dingtalk-notifier"].Environment), p => p.Contains("Robots:ops:Webhook", StringComparison.Ordinal));
+        Assert.Contains(await ServiceKeys.ProblemsAsync(EventerService.Named("webhook-notifier"), sending.Services["webhook-notifier"].Environment), p => p.Contains("Targets:team:Url", StringComparison.Ordinal));
 
         // ...and accepted once the documented variables give one.
         var configured = ComposeFile.Load(new Dictionary<string, string>
@@ -68,8 +69,8 @@ public sealed class ComposeServiceTests
             ["WEBHOOK_KIND"] = "Feishu",
             ["WEBHOOK_URL"] = "https://open.feishu.cn/open-apis/bot/v2/hook/abc",
         });
-        Assert.Empty(BoundKeys.Problems("dingtalk-notifier", configured.Services["dingtalk-notifier"].Environment));
-        Assert.Empty(BoundKeys.Problems("webhook-notifier", configured.Services["webhook-notifier"].Environment));
+        Assert.Empty(await ServiceKeys.ProblemsAsync(EventerService.Named("dingtalk-notifier"), configured.Services["dingtalk-notifier"].Environment));
+        Assert.Empty(await ServiceKeys.ProblemsAsync(EventerService.Named("webhook-notifier"), configured.Services["webhook-notifier"].Environment));
     }
 
     [Fact]

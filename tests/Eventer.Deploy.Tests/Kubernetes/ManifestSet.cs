@@ -54,6 +54,13 @@ public sealed class ManifestSet
         return (deployment, container);
     }
 
+    /// <summary>The environment <paramref name="service"/>'s container starts with, in the shape docker-compose.yml's has.</summary>
+    public IReadOnlyDictionary<string, string?> EventerEnvironment(EventerService service)
+    {
+        var (deployment, container) = EventerContainer(service);
+        return Environment(deployment.Metadata, container).ToDictionary(e => e.Key, e => (string?)e.Value);
+    }
+
     /// <summary>A Secret's values as the API server stores them: <c>data</c>, overwritten by <c>stringData</c>.</summary>
     public IReadOnlyDictionary<string, string> SecretValues(string name, string? @namespace)
     {

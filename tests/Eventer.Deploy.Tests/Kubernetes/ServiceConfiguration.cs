@@ -6,18 +6,7 @@ namespace Eventer.Deploy.Tests.Kubernetes;
 /// <summary>The configuration a service's container sees in a build: its appsettings.json, then its environment.</summary>
 public static class ServiceConfiguration
 {
-    /// <summary>The environment as the environment-variables provider keys it ("__" becomes ":").</summary>
-    public static Dictionary<string, string?> Keys(IReadOnlyDictionary<string, string> environment) =>
-        environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
-
-    public static IConfiguration For(ManifestSet set, EventerService service)
-    {
-        var (deployment, container) = set.EventerContainer(service);
-        return new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(service.ProjectDirectory, "appsettings.json"), optional: true)
-            .AddInMemoryCollection(Keys(set.Environment(deployment.Metadata, container)))
-            .Build();
-    }
+    public static IConfiguration For(ManifestSet set, EventerService service) => service.Configuration(set.EventerEnvironment(service));
 
     public static T Bind<T>(this IConfiguration configuration, string section)
         where T : new() =>
