@@ -124,6 +124,7 @@ finish() {
     left=$(leftovers)
     if [ -n "$left" ]; then
         log "killing the $(wc -l <<<"$left") processes up.sh left"
+        # shellcheck disable=SC2046 # one pid a word
         kill -KILL $(cut -d' ' -f1 <<<"$left") 2>/dev/null
     fi
     if [ -f "$UP_STATE/servers.env" ]; then

@@ -101,7 +101,7 @@ stop_groups() {
     local name pid left deadline=$((SECONDS + 35))
     for name in "$@"; do
         pid=${PID[$name]:-}
-        [ -n "$pid" ] && ! group_gone "$pid" || continue
+        if [ -z "$pid" ] || group_gone "$pid"; then continue; fi
         log "stopping $name (pid $pid)"
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     done

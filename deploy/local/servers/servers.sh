@@ -75,7 +75,7 @@ write_servers_env() {
     cat >"$file" <<EOF
 export EVENTER_CI_STATE_DIR='$state'
 export EVENTER_CI_STARTED_EPMD=$started_epmd
-export EVENTER_CI_ENV_FILE='$state/$(basename "$file")'
+export EVENTER_CI_ENV_FILE='$state/${file##*/}'
 export EVENTER_CI_PG_BIN='$(postgres_bin)'
 export EVENTER_CI_RABBITMQ_NODE='$name-$rmq@localhost'
 export EVENTER_CI_RABBITMQ_USER=$(server_user rabbitmq)
@@ -122,6 +122,7 @@ stop_servers() {
 # still registered, so this never disturbs somebody else's node).
 stop_epmd_if_ours() {
     local started
+    # shellcheck disable=SC1090
     started=$(. "$1" 2>/dev/null && echo "${EVENTER_CI_STARTED_EPMD:-0}") || return 0
     [ "$started" = 0 ] || epmd -kill >/dev/null 2>&1 || true
 }
