@@ -3,12 +3,14 @@
 # process: each one is a RabbitMQ node or PostgreSQL cluster of its own (state
 # dir, ports, node name), so the servers shared by all other tests are never
 # touched. Used by tests/Eventer.Testing (RabbitMqServer/PostgresServer
-# .StartDedicatedAsync).
+# .StartDedicatedAsync), which .ci/run points here (EVENTER_TEST_DEDICATED_CTL).
+# The servers are deploy/local/servers' (the ctl scripts), like the shared ones.
 #
 #   dedicated.sh new rabbitmq|postgres OWNER_PID
 #                       create and init one; prints the path of its env file.
 #                       Drive it with the ctl scripts: EVENTER_CI_ENV_FILE=<that
-#                       file> rabbitmq-ctl.sh|postgres-ctl.sh start|stop|kill|...
+#                       file> deploy/local/servers/rabbitmq-ctl.sh|postgres-ctl.sh
+#                       start|stop|kill|...
 #   dedicated.sh remove ENV_FILE
 #                       kill its server and delete its state
 #   dedicated.sh sweep  remove every dedicated server whose owner process is gone
@@ -17,7 +19,7 @@
 # its servers leaves them running until the next sweep: the next `new`, and
 # .ci/run (at its start and in its cleanup) sweep.
 set -eEuo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/servers/servers.sh"
 # set -e alone would exit without a word.
 trap 'log "dedicated.sh failed at line $LINENO: $BASH_COMMAND"' ERR
 
@@ -47,10 +49,10 @@ remove_dir() { # $1 = state dir; kills whatever runs from it, then deletes it
         # A dedicated env file sets every variable the ctl scripts read, so
         # values inherited from .ci/run's environment cannot leak in.
         if [ -d "$d/rabbitmq" ]; then
-            EVENTER_CI_ENV_FILE="$d/ci.env" "$CI_DIR/rabbitmq-ctl.sh" kill || true
+            EVENTER_CI_ENV_FILE="$d/ci.env" "$SERVERS_DIR/rabbitmq-ctl.sh" kill || true
         fi
         if [ -d "$d/postgres/data" ]; then
-            EVENTER_CI_ENV_FILE="$d/ci.env" "$CI_DIR/postgres-ctl.sh" kill || true
+            EVENTER_CI_ENV_FILE="$d/ci.env" "$SERVERS_DIR/postgres-ctl.sh" kill || true
         fi
     fi
     rm -rf "$d"
@@ -86,7 +88,7 @@ do_new() {
     local kind=${1:-} owner=${2:-} start d taken base
     case "$kind" in rabbitmq | postgres) ;; *) die "usage: $0 new rabbitmq|postgres OWNER_PID" ;; esac
     start=$(proc_start_time "$owner") || die "no process with pid '$owner'"
-    chmod +x "$CI_DIR/rabbitmq-ctl.sh" "$CI_DIR/postgres-ctl.sh"
+    chmod +x "$SERVERS_DIR/rabbitmq-ctl.sh" "$SERVERS_DIR/postgres-ctl.sh"
 
     lock
     sweep_locked
@@ -113,6 +115,7 @@ do_new() {
             # shellcheck disable=SC2086
             dist=$(pick_port $((mgmt + 1)) $taken)
             echo "export EVENTER_CI_RABBITMQ_NODE='eventer-ft-${d##*.}@localhost'"
+            echo "export EVENTER_CI_RABBITMQ_USER=$(server_user rabbitmq)"
             echo "export EVENTER_CI_RABBITMQ_PORT=$amqp"
             echo "export EVENTER_CI_RABBITMQ_MGMT_PORT=$mgmt"
             echo "export EVENTER_CI_RABBITMQ_DIST_PORT=$dist"
@@ -120,14 +123,11 @@ do_new() {
             echo "export EVENTER_TEST_RABBITMQ_MANAGEMENT='http://127.0.0.1:$mgmt/'"
         else
             local pg_bin=${EVENTER_CI_PG_BIN:-} port
-            if [ -z "$pg_bin" ]; then # as .ci/run chooses it
-                pg_bin=/usr/lib/postgresql/15/bin
-                [ -x "$pg_bin/pg_ctl" ] ||
-                    pg_bin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' | sort -V | tail -n1)")
-            fi
+            [ -n "$pg_bin" ] || pg_bin=$(postgres_bin) # as .ci/run chooses it
             # shellcheck disable=SC2086
             port=$(pick_port "$base" $taken)
             echo "export EVENTER_CI_PG_BIN='$pg_bin'"
+            echo "export EVENTER_CI_POSTGRES_USER=$(server_user postgres)"
             echo "export EVENTER_CI_POSTGRES_PORT=$port"
             echo "export EVENTER_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=postgres;Password=postgres;Database=postgres'"
         fi
@@ -135,7 +135,7 @@ do_new() {
     chmod 644 "$d/ci.env"
     exec 8>&- # init takes a while (initdb); others may pick ports meanwhile
 
-    EVENTER_CI_ENV_FILE="$d/ci.env" "$CI_DIR/$kind-ctl.sh" init >&2 || die "init of dedicated $kind failed"
+    EVENTER_CI_ENV_FILE="$d/ci.env" "$SERVERS_DIR/$kind-ctl.sh" init >&2 || die "init of dedicated $kind failed"
     if [ "$kind" = postgres ]; then
         # The shared cluster trades durability for speed. A dedicated one is for
         # crash tests: a commit acknowledged must survive a kill (fsync stays

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Eventer.Collector;
 using Eventer.Testing;
@@ -22,9 +24,9 @@ public sealed partial class SimClusterProgramTests : IDisposable
             ["--burst", "400", "--port", "0", "--api", api, "--kubeconfig", _kubeconfig]);
         await Eventually.HoldsAsync(() => BurstDone().IsMatch(sim.Output), Deadline, "the burst made");
         var burst = BurstDone().Match(sim.Output);
-        Assert.InRange(int.Parse(burst.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 400, 500);
+        Assert.InRange(int.Parse(burst.Groups[1].Value, CultureInfo.InvariantCulture), 400, 500);
         // Started after the burst, the collector lists each Event once as it is now: one occurrence per Event.
-        var events = int.Parse(burst.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var events = int.Parse(burst.Groups[2].Value, CultureInfo.InvariantCulture);
 
         var rabbitMq = await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("sim");
         var postgres = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("sim");
@@ -57,6 +59,26 @@ public sealed partial class SimClusterProgramTests : IDisposable
 
         await Eventually.HoldsAsync(() => sim.Output.Contains("usage:", StringComparison.Ordinal), Deadline, "the usage");
         Assert.Contains("simcluster: --rate must be a number from 0.01 to 1000000, not 'fast'", sim.Output);
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_signal_ends_it(string signal)
+    {
+        await using var sim = ServiceProcess.Start("Eventer.SimCluster", new Dictionary<string, string?>(),
+            ["--demo", "--port", "0", "--kubeconfig", _kubeconfig]);
+        await Eventually.HoldsAsync(() => sim.Output.Contains("changes a second", StringComparison.Ordinal), Deadline, "the simulation started");
+
+        using (var kill = Process.Start("kill", [$"-{signal}", sim.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        // A supervisor (deploy/local/up.sh, systemd, a container runtime) stops it with SIGTERM and
+        // must not find it still making events, or have to kill it.
+        await Eventually.HoldsAsync(() => sim.HasExited, TimeSpan.FromSeconds(30), $"the simulated cluster to end after SIG{signal}");
+        Assert.Contains("simcluster: stopped after", sim.Output);
     }
 
     public void Dispose() => File.Delete(_kubeconfig);

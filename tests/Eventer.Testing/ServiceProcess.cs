@@ -29,6 +29,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The last lines the service wrote (stdout and stderr).</summary>
     public string Output => string.Join('\n', _output);
 

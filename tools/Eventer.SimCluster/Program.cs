@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.InteropServices;
 using Eventer.SimCluster;
 using Eventer.Testing.Kubernetes;
 
@@ -24,6 +25,14 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// The fake API server is an ASP.NET Core host, whose console lifetime takes SIGTERM for itself (no
+// ProcessExit follows): it stopped serving while the program went on making events, forever. SIGTERM
+// (kill, a supervisor, deploy/local/up.sh) ends the program as Ctrl+C does.
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 
 await using var api = await FakeKubeApiServer.StartAsync(options.Listen, options.Port);
 // A watch may resume from the last 100,000 changes; older ones are compacted, as etcd does.

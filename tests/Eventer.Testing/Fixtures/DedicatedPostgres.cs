@@ -12,7 +12,7 @@ namespace Eventer.Testing.Fixtures;
 /// </summary>
 /// <remarks>
 /// Under <c>.ci/run</c> (<c>EVENTER_TEST_POSTGRES_CTL</c> set) it is a separate cluster run by
-/// <c>.ci/postgres-ctl.sh</c> with its own data directory and port; otherwise a container of its own.
+/// <c>deploy/local/servers/postgres-ctl.sh</c> with its own data directory and port; otherwise a container of its own.
 /// Connections pooled by Npgsql do not survive a restart: the first use of each fails, as it would
 /// in production.
 /// </remarks>

@@ -12,7 +12,7 @@ namespace Eventer.Testing.Fixtures;
 /// </summary>
 /// <remarks>
 /// Under <c>.ci/run</c> (<c>EVENTER_TEST_RABBITMQ_CTL</c> set) it is a separate node run by
-/// <c>.ci/rabbitmq-ctl.sh</c> with its own state, ports and node name; otherwise a container of its
+/// <c>deploy/local/servers/rabbitmq-ctl.sh</c> with its own state, ports and node name; otherwise a container of its
 /// own. Either takes several seconds to start.
 /// </remarks>
 public sealed class DedicatedRabbitMq : IAsyncDisposable

@@ -15,8 +15,9 @@ internal interface IServerProcess : IAsyncDisposable
 }
 
 /// <summary>
-/// A server of its own run by the <c>.ci</c> ctl scripts (<c>.ci/dedicated.sh</c> gives it a state
-/// dir, ports and node name, and records this process as its owner so leftovers can be swept).
+/// A server of its own run by the ctl scripts of <c>deploy/local/servers</c> (<c>.ci/dedicated.sh</c>,
+/// named by <c>EVENTER_TEST_DEDICATED_CTL</c>, gives it a state dir, ports and node name, and records
+/// this process as its owner so leftovers can be swept).
 /// </summary>
 internal sealed partial class CtlScriptProcess : IServerProcess
 {
@@ -44,7 +45,8 @@ internal sealed partial class CtlScriptProcess : IServerProcess
     /// <summary>Creates (but does not start) a server; <paramref name="kind"/> is <c>rabbitmq</c> or <c>postgres</c>.</summary>
     public static async Task<CtlScriptProcess> CreateAsync(string kind, string ctl)
     {
-        var dedicated = Path.Combine(Path.GetDirectoryName(ctl)!, "dedicated.sh");
+        var dedicated = Script("EVENTER_TEST_DEDICATED_CTL")
+            ?? throw new InvalidOperationException($"{ctl} is set but EVENTER_TEST_DEDICATED_CTL (.ci/dedicated.sh) is not: .ci/run sets both");
         var output = await RunAsync(dedicated, ["new", kind, Environment.ProcessId.ToString()], envFile: null);
         var envFile = output.Trim().Split('\n')[^1];
         var settings = File.ReadLines(envFile)

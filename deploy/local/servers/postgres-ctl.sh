@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Manage the throwaway PostgreSQL cluster used by CI and by fault tests.
+# Manage a throwaway PostgreSQL cluster: CI's, a fault test's, deploy/local/up.sh's.
 #
-#   postgres-ctl.sh init          initdb into the state dir (done by .ci/run)
+#   postgres-ctl.sh init          initdb into the state dir (done by servers.sh)
 #   postgres-ctl.sh start         start; blocks until it accepts connections
 #   postgres-ctl.sh stop          fast shutdown (clients disconnected); blocks until stopped
 #   postgres-ctl.sh kill          immediate shutdown (crash-like, WAL recovery on next start)
@@ -11,8 +11,9 @@
 #   postgres-ctl.sh psql ARGS...  psql as superuser postgres over TCP
 #
 # start/stop/kill are idempotent and serialized with a lock. Port and state
-# directory come from the env file written by .ci/run ($EVENTER_CI_ENV_FILE,
-# default .ci/tmp/ci.env). The data directory survives stop/start.
+# directory come from the env file written by servers.sh ($EVENTER_CI_ENV_FILE,
+# default .ci/tmp/ci.env). The data directory survives stop/start. The server
+# runs as $EVENTER_CI_POSTGRES_USER: postgres (we are root), or the user we are.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 load_ci_env
@@ -24,12 +25,13 @@ SOCK="$P/run"
 LOG="$P/log/postgres.log"
 PORT=$EVENTER_CI_POSTGRES_PORT
 START_TIMEOUT=${EVENTER_CI_POSTGRES_START_TIMEOUT:-60}
+PG_USER=${EVENTER_CI_POSTGRES_USER:-postgres}
 
-pg() { # run a postgres binary as the postgres user (it refuses to run as root)
+pg() { # run a postgres binary as the server's user (it refuses to run as root)
     local tool=$1; shift
     # 9>&- / </dev/null: the postmaster must not inherit the lock fd or the
     # caller's stdin (pg_ctl already sends the server's output to $LOG).
-    (cd "$P" && as_user postgres env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
+    (cd "$P" && as_user "$PG_USER" env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
         "$BIN/$tool" "$@" 9>&- </dev/null)
 }
 
@@ -49,7 +51,7 @@ lock() { # serialize start/stop between concurrent callers (parallel tests)
 do_init() {
     mkdir -p "$P/log" "$SOCK"
     printf 'postgres\n' >"$P/pwfile"
-    chown -R postgres:postgres "$P" 2>/dev/null || [ "$(id -un)" = postgres ]
+    chown -R "$PG_USER:" "$P" 2>/dev/null || [ "$(id -un)" = "$PG_USER" ]
     # Password auth over TCP (postgres/postgres, like production-ish setups),
     # trust on our private unix socket for admin use. --no-sync: throwaway data.
     pg initdb -D "$DATA" -U postgres --pwfile="$P/pwfile" \
@@ -61,7 +63,7 @@ do_init() {
     # including the ones done by fault tests, uses exactly the same ones.
     cat >>"$DATA/postgresql.conf" <<EOF
 
-# ---- added by .ci/postgres-ctl.sh for CI ----
+# ---- added by postgres-ctl.sh (deploy/local/servers) ----
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$SOCK'
