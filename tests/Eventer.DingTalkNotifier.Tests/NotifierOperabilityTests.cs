@@ -104,7 +104,12 @@ public sealed class NotifierOperabilityTests
         fake.AddRobot(token, secret: secret);
         fake.FailNext(DingTalkErrors.SystemBusy, "system busy");
         var spans = new List<System.Diagnostics.Activity>();
-        await using var notifier = await NotifierTestHost.StartAsync(NotifierTestHost.OneRobot(fake, token, secret), configure: b =>
+        var settings = NotifierTestHost.OneRobot(fake, token, secret);
+
+        // A service makes spans only when it exports them: an OTLP endpoint (nobody listens on the
+        // discard port) turns its own tracing on, as in production; the test reads the spans in memory.
+        settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9";
+        await using var notifier = await NotifierTestHost.StartAsync(settings, configure: b =>
             b.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
 
         await notifier.PublishAsync(NotifierSamples.Warning("shop", "web-1", "BackOff", DateTimeOffset.UtcNow));
