@@ -170,9 +170,14 @@ public sealed class FakeWebhookReceiverTests : IAsyncLifetime
         var url = _fake.RegisterEndpoint(Endpoint);
         _fake.ResponseDelay = TimeSpan.FromMinutes(5);
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.PostAsync(url, """{"slow":true}""", cancellationToken: timeout.Token));
+        // The client gives up only once the fake has the request (a fixed 300 ms could run out, on a
+        // loaded machine, before the request was even read): recorded, unanswered, then abandoned.
+        using var giveUp = new CancellationTokenSource();
+        var slow = _client.PostAsync(url, """{"slow":true}""", cancellationToken: giveUp.Token);
         await Eventually.HoldsAsync(() => _fake.Delivered(Endpoint).Count == 1, TimeSpan.FromSeconds(10), "the slow request to be recorded");
+        Assert.False(slow.IsCompleted, "the slow request was answered");
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
         _fake.ResponseDelay = TimeSpan.Zero;
         _fake.DropNextConnections(1);
         await Assert.ThrowsAsync<HttpRequestException>(() => _client.PostAsync(url, """{"dropped":true}"""));
