@@ -10,6 +10,7 @@ namespace Eventer.Testing.Tests.Fixtures;
 public sealed class DedicatedRabbitMqTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task Keeps_its_virtual_hosts_and_persistent_messages_across_a_kill_and_a_stop()
@@ -35,7 +36,9 @@ public sealed class DedicatedRabbitMqTests
 
         // After a crash the broker may accept connections before it has recovered the durable
         // queue; publishing (mandatory) before that would be refused with NO_ROUTE.
-        await Eventually.HoldsAsync(async () => await broker.GetQueueAsync(vhost, "durable") is not null, Deadline,
+        // Recovery after a kill replays the message store: on a loaded CI machine it took longer than
+        // 30 s once, so it gets the start-up budget.
+        await Eventually.HoldsAsync(async () => await broker.GetQueueAsync(vhost, "durable") is not null, Recovery,
             "the durable queue recovered after the kill");
         await using (var afterKill = await factory.CreateConnectionAsync())
         {
@@ -45,7 +48,7 @@ public sealed class DedicatedRabbitMqTests
         await broker.StopAsync();
         await broker.StartAsync();
 
-        await Eventually.HoldsAsync(async () => await broker.GetQueueAsync(vhost, "durable") is { Ready: 2 }, Deadline,
+        await Eventually.HoldsAsync(async () => await broker.GetQueueAsync(vhost, "durable") is { Ready: 2 }, Recovery,
             "the management API to count both messages");
         await using var afterStop = await factory.CreateConnectionAsync();
         Assert.Equal(["before the kill", "before the stop"], await DrainAsync(afterStop, "durable"));
