@@ -80,7 +80,7 @@ STATE=""
 declare -A PID=() PORT=()
 STARTED=()  # names in start order; stopped in reverse
 SERVICES=() # the eventer services among them (they have /health/ready)
-STEP=""     # a long step (build) run as a child, so a signal interrupts the wait
+STEP=""     # the build, run as a child so that a signal interrupts the wait
 NAP=""      # the sleep of the main loop
 
 # Children run in sessions of their own (setsid), so a Ctrl-C in the terminal
@@ -130,8 +130,8 @@ cleanup() {
     trap '' PIPE # a closed output must not abort the stop half-way
     [ -z "$NAP" ] || kill "$NAP" 2>/dev/null
     if [ -n "$STEP" ]; then
-        PID[step]=$STEP
-        stop_groups step || rc=1
+        PID[build]=$STEP
+        stop_groups build || rc=1
     fi
     for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do names+=("${STARTED[i]}"); done
     if [ ${#names[@]} -gt 0 ]; then
@@ -174,11 +174,14 @@ if [ $((0x$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status) & 2)) != 0 ]; th
     log "SIGINT is ignored (started in the background by a script?): stop this with SIGTERM"
 fi
 
-# Runs a long step in a process group of its own and waits for it; a signal
-# interrupts the wait at once and cleanup stops the step's whole group.
+# Runs a long step in a process group of its own, output to the log $1, and
+# waits for it; a signal interrupts the wait at once and cleanup stops the
+# step's whole group. (A redirection around the call would also capture what
+# the signal's trap says.)
 run_step() {
-    local rc=0
-    setsid "$@" &
+    local rc=0 log=$1
+    shift
+    setsid "$@" >"$log" 2>&1 </dev/null &
     STEP=$!
     wait "$STEP" || rc=$?
     STEP=""
@@ -224,8 +227,7 @@ if [ "$BUILD" = 1 ]; then
     log "building (Release; log: $LOGS/build.log)"
     # No build servers: an MSBuild node or compiler server left running would
     # be a process of this run that outlives it.
-    if ! run_step dotnet build "$HERE/eventer-local.slnf" -c Release --disable-build-servers -nologo -v q \
-        >"$LOGS/build.log" 2>&1; then
+    if ! run_step "$LOGS/build.log" dotnet build "$HERE/eventer-local.slnf" -c Release --disable-build-servers -nologo -v q; then
         tail -n 30 "$LOGS/build.log" >&2
         die "the build failed"
     fi
@@ -238,7 +240,8 @@ done
 write_servers_env "$STATE/servers.env" eventer-local
 # shellcheck disable=SC1091
 . "$STATE/servers.env"
-init_servers >"$LOGS/servers-init.log" 2>&1 || { cat "$LOGS/servers-init.log" >&2; die "could not create the servers' state"; }
+# In a subshell: a trap that runs meanwhile must not write into the file.
+(init_servers) >"$LOGS/servers-init.log" 2>&1 || { cat "$LOGS/servers-init.log" >&2; die "could not create the servers' state"; }
 start_servers
 "$SERVERS_DIR/postgres-ctl.sh" psql -d postgres -qX -v ON_ERROR_STOP=1 \
     -c "CREATE ROLE eventer LOGIN PASSWORD 'eventer'" -c "CREATE DATABASE eventer OWNER eventer" >/dev/null ||
