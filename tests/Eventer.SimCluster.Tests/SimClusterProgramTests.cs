@@ -77,7 +77,16 @@ public sealed partial class SimClusterProgramTests : IDisposable
 
         // A supervisor (deploy/local/up.sh, systemd, a container runtime) stops it with SIGTERM and
         // must not find it still making events, or have to kill it.
-        await Eventually.HoldsAsync(() => sim.HasExited, TimeSpan.FromSeconds(30), $"the simulated cluster to end after SIG{signal}");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await sim.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the simulated cluster still runs 30 s after SIG{signal}:\n{sim.Output}");
+        }
+
         Assert.Contains("simcluster: stopped after", sim.Output);
     }
 

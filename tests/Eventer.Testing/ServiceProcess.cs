@@ -29,8 +29,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
-    /// <summary>Whether the process has ended.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>
+    /// Waits until the process has ended and everything it wrote has been read into <see cref="Output"/>
+    /// (it may end a moment before its last lines are read).
+    /// </summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>The last lines the service wrote (stdout and stderr).</summary>
     public string Output => string.Join('\n', _output);
