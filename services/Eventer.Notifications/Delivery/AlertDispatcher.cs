@@ -34,7 +34,8 @@ public sealed class AlertDispatcher(
     /// <summary>An alert that fails this often in a row for reasons other than rate limits or settings is set aside, so it cannot block its target.</summary>
     public const int MostAttemptsPerAlert = 10;
 
-    private const int PendingReadLimit = 5000;
+    /// <summary>The most pending alerts a round reads for one target: a summary represents at most these.</summary>
+    public const int PendingReadLimit = 5000;
     private const int ShortestText = 1000;
     private const int ForgetBatch = 10_000;
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromHours(1);
