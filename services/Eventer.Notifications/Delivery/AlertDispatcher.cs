@@ -170,6 +170,7 @@ public sealed class AlertDispatcher(
     private async Task<bool> DeliverAsync(TargetState target, PlannedAlert alert, CancellationToken cancellationToken)
     {
         var settings = _options.TargetSettings()[target.Name];
+        alert = await WithWholeEventAsync(alert, cancellationToken);
         using var activity = StartActivity(target.Name, alert);
         var maxBytes = sender.MaxMessageBytes(target.Name);
         while (true)
@@ -247,6 +248,24 @@ public sealed class AlertDispatcher(
                     return false;
             }
         }
+    }
+
+    /// <summary>
+    /// A single or folded alert shows its latest occurrence's whole event, which the round read only
+    /// as its summary view (see <see cref="AlertStore.PendingAsync"/>): it is read now, one message at a time.
+    /// </summary>
+    private async Task<PlannedAlert> WithWholeEventAsync(PlannedAlert alert, CancellationToken cancellationToken)
+    {
+        if (alert.Shape is not (AlertShape.Single or AlertShape.Folded))
+        {
+            return alert;
+        }
+
+        var latest = alert.Latest;
+        // Pending rows are only ever marked, never deleted, so the row is there; were it not, the
+        // summary view still makes a readable alert.
+        var whole = await DatabaseAsync(store.EventAsync(latest.Id, CancellationToken.None), cancellationToken);
+        return whole is null ? alert : alert with { Alerts = [.. alert.Alerts.Select(a => a.Id == latest.Id ? a with { Event = whole } : a)] };
     }
 
     /// <summary>

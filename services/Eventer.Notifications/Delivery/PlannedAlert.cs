@@ -21,6 +21,9 @@ public enum AlertShape
 /// <summary>One message to send and every occurrence it represents (all of them are marked sent with it).</summary>
 public sealed record PlannedAlert(AlertShape Shape, IReadOnlyList<PendingAlert> Alerts)
 {
+    /// <summary>The newest occurrence: the one a single or folded alert shows.</summary>
+    public PendingAlert Latest => Alerts.MaxBy(a => a.Id)!;
+
     /// <summary>The disposition recorded for the occurrences (and the metric label).</summary>
     public string Disposition => Shape switch
     {

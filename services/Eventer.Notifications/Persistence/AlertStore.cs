@@ -40,11 +40,25 @@ public sealed partial class AlertStore(NpgsqlDataSource database, DeliverySink s
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The oldest <paramref name="limit"/> alerts waiting for <paramref name="target"/>, oldest first.</summary>
+    /// <summary>
+    /// The oldest <paramref name="limit"/> alerts waiting for <paramref name="target"/>, oldest first,
+    /// each with its event's <em>summary view</em>: what planning and a summary use (cluster,
+    /// namespaces, names, type, reason, kind and the message's first
+    /// <see cref="SummaryMessageLength"/> characters), not the whole event. A round reads thousands of
+    /// these in a backlog, and whole events made it the notifier's largest use of memory; the one
+    /// event a single or folded alert shows comes from <see cref="EventAsync"/>.
+    /// </summary>
     public async Task<IReadOnlyList<PendingAlert>> PendingAsync(string target, int limit, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
-            SELECT id, message_id, target, route, fold_key, last_seen, received_at, mentions::text, event::text, trace_parent
+            SELECT id, message_id, target, route, fold_key, last_seen, received_at, mentions::text, trace_parent,
+                   event->>'{nameof(KubeEventObserved.Cluster)}', event->>'{nameof(KubeEventObserved.EventUid)}',
+                   event->>'{nameof(KubeEventObserved.EventNamespace)}', event->>'{nameof(KubeEventObserved.EventName)}',
+                   event->>'{nameof(KubeEventObserved.Type)}', event->>'{nameof(KubeEventObserved.Reason)}',
+                   left(event->>'{nameof(KubeEventObserved.Message)}', {SummaryMessageLength}),
+                   event->'{nameof(KubeEventObserved.InvolvedObject)}'->>'{nameof(KubeObjectReference.Kind)}',
+                   event->'{nameof(KubeEventObserved.InvolvedObject)}'->>'{nameof(KubeObjectReference.Namespace)}',
+                   event->'{nameof(KubeEventObserved.InvolvedObject)}'->>'{nameof(KubeObjectReference.Name)}'
             FROM {_alerts} WHERE target = $1 AND sent_at IS NULL ORDER BY id LIMIT $2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = target });
@@ -53,6 +67,17 @@ public sealed partial class AlertStore(NpgsqlDataSource database, DeliverySink s
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            var summaryView = new KubeEventObserved
+            {
+                Cluster = Text(reader, 9),
+                EventUid = Text(reader, 10),
+                EventNamespace = Text(reader, 11),
+                EventName = Text(reader, 12),
+                Type = Text(reader, 13),
+                Reason = Text(reader, 14),
+                Message = Text(reader, 15),
+                InvolvedObject = new KubeObjectReference { Kind = Text(reader, 16), Namespace = Text(reader, 17), Name = Text(reader, 18) },
+            };
             pending.Add(new PendingAlert(
                 reader.GetInt64(0),
                 reader.GetGuid(1),
@@ -62,12 +87,25 @@ public sealed partial class AlertStore(NpgsqlDataSource database, DeliverySink s
                 reader.GetFieldValue<DateTimeOffset>(5),
                 reader.GetFieldValue<DateTimeOffset>(6),
                 JsonSerializer.Deserialize<Mentions>(reader.GetString(7)) ?? Mentions.None,
-                JsonSerializer.Deserialize<KubeEventObserved>(reader.GetString(8))!,
-                reader.IsDBNull(9) ? null : reader.GetString(9)));
+                summaryView,
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 
         return pending;
     }
+
+    /// <summary>Characters of a message in the summary view: one more than a summary shows, so that it still sees which ones go on.</summary>
+    public const int SummaryMessageLength = Rendering.AlertContent.MaxSummaryMessage + 1;
+
+    /// <summary>The whole event of one alert, or null when no such row is left.</summary>
+    public async Task<KubeEventObserved?> EventAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"SELECT event::text FROM {_alerts} WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return await command.ExecuteScalarAsync(cancellationToken) is string json ? JsonSerializer.Deserialize<KubeEventObserved>(json) : null;
+    }
+
+    private static string Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal);
 
     /// <summary>Records that a message representing these alerts was accepted by the platform.</summary>
     public async Task MarkSentAsync(IEnumerable<long> ids, string disposition, DateTimeOffset sentAt, CancellationToken cancellationToken)

@@ -19,7 +19,8 @@ public sealed class AlertContent
     private const int MaxSummaryGroups = 10;
     private const int MaxSummaryLines = 10;
     private const int MaxSummaryNames = 3;
-    private const int MaxSummaryMessage = 120;
+    /// <summary>Characters of a message a summary line shows (a longer one is cut and marked).</summary>
+    public const int MaxSummaryMessage = 120;
 
     private readonly DeliveryOptions _options;
     private readonly Func<string?, string> _escape;
@@ -50,7 +51,7 @@ public sealed class AlertContent
     /// <summary>A one-line title (plain text, not escaped: platforms show titles as they are).</summary>
     public static string Title(PlannedAlert alert)
     {
-        var latest = alert.Alerts.MaxBy(a => a.Id)!.Event;
+        var latest = alert.Latest.Event;
         return alert.Shape switch
         {
             AlertShape.Single or AlertShape.Folded => OneLine($"{latest.Type} {latest.Reason}: {latest.InvolvedObject.Kind} {latest.InvolvedObject.Name}"),
@@ -77,7 +78,7 @@ public sealed class AlertContent
             return summaryTemplate.Render(new TemplateContext(Summary(alert.Alerts, alert.Shape == AlertShape.HeldBack), TemplateOptions), encoder);
         }
 
-        var latest = alert.Alerts.MaxBy(a => a.Id)!;
+        var latest = alert.Latest;
         var model = Event(latest, alert.Alerts.Count);
         if (routeTemplates && _routeTemplates.GetValueOrDefault(latest.Route) is { } custom)
         {

@@ -32,10 +32,15 @@ public sealed class AlertStoreTests
     }
 
     [Fact]
-    public async Task Pending_alerts_come_back_whole_in_order_and_leave_once_marked_sent()
+    public async Task Pending_alerts_come_back_in_order_with_their_summary_view_and_leave_once_marked_sent()
     {
         var store = await NewStoreAsync();
-        var first = NotifierSamples.Seed();
+        var first = NotifierSamples.Seed() with
+        {
+            Message = new string('m', 300),
+            Labels = new Dictionary<string, string> { ["app"] = "web" },
+            Related = new KubeObjectReference { Kind = "Node", Name = "node-1" },
+        };
         var second = NotifierSamples.Warning("shop", "web-1", "BackOff", Now);
         var mentions = new Mentions(["13800000000"], ["manager01"], true);
         await store.AddAsync([New(first, "ops", mentions, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")], Now, CancellationToken.None);
@@ -44,7 +49,17 @@ public sealed class AlertStoreTests
         var pending = await store.PendingAsync("ops", 10, CancellationToken.None);
 
         Assert.Equal([first.EventUid, second.EventUid], pending.Select(p => p.Event.EventUid));
-        Assert.Equal(first, pending[0].Event with { Labels = first.Labels, Annotations = first.Annotations });
+        // A round reads only what planning and a summary use; the whole event is read for the one alert that shows it.
+        var view = pending[0].Event;
+        Assert.Equal(
+            (first.Cluster, first.EventNamespace, first.EventName, first.Type, first.Reason, first.InvolvedObject.Kind, first.InvolvedObject.Namespace, first.InvolvedObject.Name),
+            (view.Cluster, view.EventNamespace, view.EventName, view.Type, view.Reason, view.InvolvedObject.Kind, view.InvolvedObject.Namespace, view.InvolvedObject.Name));
+        Assert.Equal(first.Message[..AlertStore.SummaryMessageLength], view.Message);
+        Assert.Empty(view.Labels);
+        Assert.Null(view.Related);
+        var whole = await store.EventAsync(pending[0].Id, CancellationToken.None);
+        Assert.Equal(first, whole! with { Labels = first.Labels, Annotations = first.Annotations });
+        Assert.Equal(first.Labels, whole.Labels);
         Assert.Equal(OccurrenceKey.MessageIdFor(first), pending[0].MessageId);
         Assert.Equal(["13800000000"], pending[0].Mentions.AtMobiles);
         Assert.Equal(["manager01"], pending[0].Mentions.AtUserIds);
@@ -58,6 +73,37 @@ public sealed class AlertStoreTests
         Assert.Equal([second.EventUid], (await store.PendingAsync("ops", 10, CancellationToken.None)).Select(p => p.Event.EventUid));
         // Sent, but still in the inbox: adding it again adds nothing.
         Assert.Equal(0, await store.AddAsync([New(first, "ops")], Now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_summary_from_the_summary_view_says_what_one_from_the_whole_events_says()
+    {
+        var store = await NewStoreAsync();
+        // Messages just under, at and over what a summary shows, one with letters outside the BMP
+        // (PostgreSQL cuts characters, .NET UTF-16 units), an event of another namespace than its object's.
+        string[] messages = [new string('a', 119), new string('b', 120), new string('c', 121), new string('d', 2000), string.Concat(Enumerable.Repeat("😀", 150)), "short"];
+        var events = messages.Select((m, i) => NotifierSamples.Warning(i % 2 == 0 ? "shop" : "payments", $"web-{i % 3}", i < 3 ? "BackOff" : "Unhealthy", Now.AddSeconds(i), m)).ToList();
+        events.Add(events[0] with { EventNamespace = "kube-system", InvolvedObject = events[0].InvolvedObject with { Namespace = "" }, Reason = "NodeNotReady" });
+        await store.AddAsync([.. events.Select(e => New(e, "ops"))], Now, CancellationToken.None);
+
+        var pending = await store.PendingAsync("ops", 100, CancellationToken.None);
+        var whole = new List<PendingAlert>();
+        foreach (var alert in pending)
+        {
+            whole.Add(alert with { Event = (await store.EventAsync(alert.Id, CancellationToken.None))! });
+        }
+
+        var renderer = new AlertRenderer(Microsoft.Extensions.Options.Options.Create(new NotifierOptions()));
+        var robot = new RobotOptions { Webhook = "https://oapi.dingtalk.com/robot/send?access_token=t" };
+        foreach (var shape in new[] { AlertShape.Summary, AlertShape.HeldBack })
+        {
+            var fromView = renderer.Render(new PlannedAlert(shape, pending), robot, 19_000);
+            var fromWhole = renderer.Render(new PlannedAlert(shape, whole), robot, 19_000);
+            Assert.Equal(fromWhole.Text, fromView.Text);
+            Assert.Equal(fromWhole.Title, fromView.Title);
+        }
+
+        Assert.Contains("kube-system", renderer.Render(new PlannedAlert(AlertShape.Summary, pending), robot, 19_000).Text);
     }
 
     [Fact]
