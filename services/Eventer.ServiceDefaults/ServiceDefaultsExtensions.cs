@@ -57,6 +57,10 @@ public static class ServiceDefaultsExtensions
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithMetrics(m => m
+                // Every metric stream allocates its points up front, 2,000 by default: 66-93 streams
+                // held 9-13 MB of each service's live heap in the bench (a third of it), for metrics
+                // whose tags (targets, reasons, routes, codes) come to tens of series.
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = EventerTelemetry.MaxSeriesPerMetric })
                 .AddMeter(EventerTelemetry.MeterPattern, "MassTransit", "Npgsql")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Eventer.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,81 @@ public sealed class TelemetryTests
 
         Assert.NotNull(app.Services.GetService<TracerProvider>());
         Assert.NotNull(app.Services.GetService<MeterProvider>());
+    }
+
+    [Fact]
+    public void A_metric_keeps_at_most_500_series_and_counts_the_rest_as_overflow()
+    {
+        var exported = new List<Metric>();
+        var builder = WebApplication.CreateBuilder();
+        builder.UseTestSettings(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null });
+        builder.AddServiceDefaults("test-service");
+        builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported));
+        using var app = new WebApplicationDisposer(builder.Build());
+        var provider = app.Services.GetRequiredService<MeterProvider>();
+        using var meter = new Meter("Eventer.CardinalityTest");
+        var counter = meter.CreateCounter<long>("eventer.cardinality_test");
+
+        for (var i = 0; i < 600; i++)
+        {
+            counter.Add(1, new KeyValuePair<string, object?>("target", $"target-{i}"));
+        }
+
+        provider.ForceFlush();
+        var points = new List<MetricPoint>();
+        foreach (var point in exported.Single(m => m.Name == "eventer.cardinality_test").GetMetricPoints())
+        {
+            points.Add(point);
+        }
+
+        var overflow = points.Where(IsOverflow).ToList();
+        // Without the limit all 600 are kept (2,000 points allocated per metric, for every metric).
+        Assert.Equal(EventerTelemetry.MaxSeriesPerMetric, points.Count - overflow.Count);
+        Assert.Equal(600 - EventerTelemetry.MaxSeriesPerMetric, Assert.Single(overflow).GetSumLong());
+    }
+
+    [Fact]
+    public void A_histogram_keeps_the_buckets_its_instrument_advises()
+    {
+        // The series limit is a view over every instrument; a view must not replace advised buckets
+        // (ASP.NET Core's and HttpClient's durations are in seconds and advise their own).
+        var exported = new List<Metric>();
+        var builder = WebApplication.CreateBuilder();
+        builder.UseTestSettings(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null });
+        builder.AddServiceDefaults("test-service");
+        builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported));
+        using var app = new WebApplicationDisposer(builder.Build());
+        var provider = app.Services.GetRequiredService<MeterProvider>();
+        using var meter = new Meter("Eventer.BucketTest");
+        var histogram = meter.CreateHistogram("eventer.bucket_test", unit: "s", description: null, tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1] });
+
+        histogram.Record(0.5);
+        provider.ForceFlush();
+
+        var bounds = new List<double>();
+        foreach (var point in exported.Single(m => m.Name == "eventer.bucket_test").GetMetricPoints())
+        {
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                bounds.Add(bucket.ExplicitBound);
+            }
+        }
+
+        Assert.Equal([0.1, 1, double.PositiveInfinity], bounds);
+    }
+
+    private static bool IsOverflow(MetricPoint point)
+    {
+        foreach (var tag in point.Tags)
+        {
+            if (tag.Key == "otel.metric.overflow")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static WebApplicationDisposer Build(Dictionary<string, string?> settings)
