@@ -32,32 +32,21 @@ public sealed class TelemetryTests
     [Fact]
     public void A_metric_keeps_at_most_500_series_and_counts_the_rest_as_overflow()
     {
-        var exported = new List<Metric>();
-        var builder = WebApplication.CreateBuilder();
-        builder.UseTestSettings(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null });
-        builder.AddServiceDefaults("test-service");
-        builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported));
-        using var app = new WebApplicationDisposer(builder.Build());
-        var provider = app.Services.GetRequiredService<MeterProvider>();
-        using var meter = new Meter("Eventer.CardinalityTest");
-        var counter = meter.CreateCounter<long>("eventer.cardinality_test");
+        var (kept, overflow) = Exported(
+            "eventer.cardinality_test",
+            meter =>
+            {
+                var counter = meter.CreateCounter<long>("eventer.cardinality_test");
+                for (var i = 0; i < 600; i++)
+                {
+                    counter.Add(1, new KeyValuePair<string, object?>("target", $"target-{i}"));
+                }
+            },
+            points => (points.Count(p => !IsOverflow(p)), points.Where(IsOverflow).Select(p => p.GetSumLong()).ToList()));
 
-        for (var i = 0; i < 600; i++)
-        {
-            counter.Add(1, new KeyValuePair<string, object?>("target", $"target-{i}"));
-        }
-
-        provider.ForceFlush();
-        var points = new List<MetricPoint>();
-        foreach (var point in exported.Single(m => m.Name == "eventer.cardinality_test").GetMetricPoints())
-        {
-            points.Add(point);
-        }
-
-        var overflow = points.Where(IsOverflow).ToList();
         // Without the limit all 600 are kept (2,000 points allocated per metric, for every metric).
-        Assert.Equal(EventerTelemetry.MaxSeriesPerMetric, points.Count - overflow.Count);
-        Assert.Equal(600 - EventerTelemetry.MaxSeriesPerMetric, Assert.Single(overflow).GetSumLong());
+        Assert.Equal(EventerTelemetry.MaxSeriesPerMetric, kept);
+        Assert.Equal(600 - EventerTelemetry.MaxSeriesPerMetric, Assert.Single(overflow));
     }
 
     [Fact]
@@ -65,30 +54,48 @@ public sealed class TelemetryTests
     {
         // The series limit is a view over every instrument; a view must not replace advised buckets
         // (ASP.NET Core's and HttpClient's durations are in seconds and advise their own).
+        var bounds = Exported(
+            "eventer.bucket_test",
+            meter => meter.CreateHistogram("eventer.bucket_test", unit: "s", description: null, tags: null,
+                advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1] }).Record(0.5),
+            points =>
+            {
+                var bounds = new List<double>();
+                foreach (var bucket in Assert.Single(points).GetHistogramBuckets())
+                {
+                    bounds.Add(bucket.ExplicitBound);
+                }
+
+                return bounds;
+            });
+
+        Assert.Equal([0.1, 1, double.PositiveInfinity], bounds);
+    }
+
+    /// <summary>
+    /// Records on a meter the service defaults collect and reads <paramref name="metric"/>'s points
+    /// through an in-memory exporter added beside Prometheus's.
+    /// </summary>
+    private static T Exported<T>(string metric, Action<Meter> record, Func<List<MetricPoint>, T> read)
+    {
         var exported = new List<Metric>();
         var builder = WebApplication.CreateBuilder();
         builder.UseTestSettings(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null });
         builder.AddServiceDefaults("test-service");
         builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported));
         using var app = new WebApplicationDisposer(builder.Build());
+        // The provider listens from when it is resolved: what is recorded before is not counted.
         var provider = app.Services.GetRequiredService<MeterProvider>();
-        using var meter = new Meter("Eventer.BucketTest");
-        var histogram = meter.CreateHistogram("eventer.bucket_test", unit: "s", description: null, tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1] });
-
-        histogram.Record(0.5);
+        using var meter = new Meter("Eventer.TelemetryTests");
+        record(meter);
         provider.ForceFlush();
-
-        var bounds = new List<double>();
-        foreach (var point in exported.Single(m => m.Name == "eventer.bucket_test").GetMetricPoints())
+        var points = new List<MetricPoint>();
+        foreach (var point in exported.Single(m => m.Name == metric).GetMetricPoints())
         {
-            foreach (var bucket in point.GetHistogramBuckets())
-            {
-                bounds.Add(bucket.ExplicitBound);
-            }
+            points.Add(point);
         }
 
-        Assert.Equal([0.1, 1, double.PositiveInfinity], bounds);
+        return read(points);
     }
 
     private static bool IsOverflow(MetricPoint point)
