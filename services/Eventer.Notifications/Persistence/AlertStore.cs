@@ -45,8 +45,9 @@ public sealed partial class AlertStore(NpgsqlDataSource database, DeliverySink s
     /// each with its event's <em>summary view</em>: what planning and a summary use (cluster,
     /// namespaces, names, type, reason, kind and the message's first
     /// <see cref="SummaryMessageLength"/> characters), not the whole event. A round reads thousands of
-    /// these in a backlog, and whole events made it the notifier's largest use of memory; the one
-    /// event a single or folded alert shows comes from <see cref="EventAsync"/>.
+    /// these in a backlog, every few seconds; with whole events it allocated three times as much
+    /// (bench round: 35.5 against 11.9 MB per 5,000). The one event a single or folded alert shows
+    /// comes from <see cref="EventAsync"/>.
     /// </summary>
     public async Task<IReadOnlyList<PendingAlert>> PendingAsync(string target, int limit, CancellationToken cancellationToken)
     {
