@@ -24,7 +24,11 @@ public static class RoundBench
     public static async Task RunAsync(int alerts)
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("round");
-        await MigrateAsync(database);
+        await using (var context = DeliveryDbContext.Create(database, WebhookHost.Sink))
+        {
+            await context.Database.MigrateAsync();
+        }
+
         await using var source = NpgsqlDataSource.Create(database);
         var store = new AlertStore(source, WebhookHost.Sink);
         var random = new Random(1);
@@ -53,14 +57,5 @@ public static class RoundBench
         Console.WriteLine($"| pending alerts read in one round | {pending.Count:N0} |");
         Console.WriteLine($"| managed heap the round holds | {retained / 1048576.0:F1} MB ({retained / (double)pending.Count:F0} bytes per alert) |");
         Console.WriteLine($"| allocated while reading | {allocated / 1048576.0:F1} MB |");
-    }
-
-    private static async Task MigrateAsync(string database)
-    {
-        var options = new DbContextOptionsBuilder<DeliveryDbContext>()
-            .UseNpgsql(database, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", WebhookHost.Sink.Schema));
-        DeliveryDbContext.UseSchemas(options);
-        await using var context = new DeliveryDbContext(options.Options, WebhookHost.Sink);
-        await context.Database.MigrateAsync();
     }
 }

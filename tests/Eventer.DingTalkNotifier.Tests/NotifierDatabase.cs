@@ -9,10 +9,7 @@ public static class NotifierDatabase
 {
     public static async Task MigrateAsync(string connectionString)
     {
-        var options = new DbContextOptionsBuilder<DeliveryDbContext>()
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", NotifierHost.Sink.Schema));
-        DeliveryDbContext.UseSchemas(options);
-        await using var context = new DeliveryDbContext(options.Options, NotifierHost.Sink);
+        await using var context = DeliveryDbContext.Create(connectionString, NotifierHost.Sink);
         await context.Database.MigrateAsync();
     }
 }

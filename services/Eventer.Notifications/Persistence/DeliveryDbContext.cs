@@ -28,6 +28,19 @@ public sealed class DeliveryDbContext(DbContextOptions<DeliveryDbContext> option
 
     public DbSet<LeaseRow> Leases => Set<LeaseRow>();
 
+    /// <summary>
+    /// A context for <paramref name="sink"/>'s schema on <paramref name="connectionString"/>, its
+    /// migrations history in that schema as the notifiers keep it: for design time, tests and the bench
+    /// (the notifiers get theirs from <c>AddEventerDatabase</c>).
+    /// </summary>
+    public static DeliveryDbContext Create(string connectionString, DeliverySink sink)
+    {
+        var options = new DbContextOptionsBuilder<DeliveryDbContext>()
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", sink.Schema));
+        UseSchemas(options);
+        return new DeliveryDbContext(options.Options, sink);
+    }
+
     /// <summary>One model and one set of migrations per schema (at run time and design time).</summary>
     public static void UseSchemas(DbContextOptionsBuilder options) => options
         .ReplaceService<IModelCacheKeyFactory, SchemaModelCacheKeyFactory>()
@@ -94,13 +107,8 @@ public sealed class AlertRow
 /// <summary>Lets <c>dotnet ef migrations add</c> build the model without a running notifier or database (for the DingTalk schema; any is the same).</summary>
 public sealed class DeliveryDbContextFactory : IDesignTimeDbContextFactory<DeliveryDbContext>
 {
-    public DeliveryDbContext CreateDbContext(string[] args)
-    {
-        var options = new DbContextOptionsBuilder<DeliveryDbContext>()
-            .UseNpgsql("Host=localhost;Database=eventer", npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", "dingtalk"));
-        DeliveryDbContext.UseSchemas(options);
-        return new DeliveryDbContext(options.Options, new DeliverySink("dingtalk", "Eventer.Notifications", "notifications"));
-    }
+    public DeliveryDbContext CreateDbContext(string[] args) =>
+        DeliveryDbContext.Create("Host=localhost;Database=eventer", new DeliverySink("dingtalk", "Eventer.Notifications", "notifications"));
 }
 
 /// <summary>One model per schema: EF caches models by context type unless told otherwise, and two sinks may share a process (tests do).</summary>

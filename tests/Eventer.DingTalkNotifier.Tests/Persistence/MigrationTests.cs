@@ -16,7 +16,7 @@ public sealed class MigrationTests
     public async Task A_database_of_the_notifier_before_the_core_keeps_its_rows_and_inbox()
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("dingtalk");
-        await using (var context = Context(database, NotifierHost.Sink))
+        await using (var context = DeliveryDbContext.Create(database, NotifierHost.Sink))
         {
             // The schema as the DingTalk notifier left it, with one alert sent to robot "ops".
             await context.Database.GetService<IMigrator>().MigrateAsync("20261129231955_DispatcherLease");
@@ -43,7 +43,7 @@ public sealed class MigrationTests
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("webhook");
         var sink = new DeliverySink("webhook", "Eventer.WebhookNotifier", "webhook");
-        await using (var context = Context(database, sink))
+        await using (var context = DeliveryDbContext.Create(database, sink))
         {
             await context.Database.MigrateAsync();
         }
@@ -51,14 +51,6 @@ public sealed class MigrationTests
         var tables = await ScalarAsync(database,
             "SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY table_schema, table_name) FROM information_schema.tables WHERE table_schema IN ('webhook', 'dingtalk')");
         Assert.Equal("webhook.__EFMigrationsHistory,webhook.alerts,webhook.leases", tables);
-    }
-
-    private static DeliveryDbContext Context(string database, DeliverySink sink)
-    {
-        var options = new DbContextOptionsBuilder<DeliveryDbContext>()
-            .UseNpgsql(database, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", sink.Schema));
-        DeliveryDbContext.UseSchemas(options);
-        return new DeliveryDbContext(options.Options, sink);
     }
 
     private static async Task ExecuteAsync(string database, string sql)
