@@ -24,6 +24,38 @@ public static class Baseline
         return (publish, await ConsumeAsync(rabbitMq, "baseline", messages));
     }
 
+    /// <summary>
+    /// Messages a second through the pipeline's shape with nothing but the broker doing work:
+    /// published and confirmed once into the contract's exchange, bound to one durable queue per
+    /// sink, each queue consumed and acknowledged while the publishes go on; until every queue has
+    /// delivered every message. No end-to-end rate of eventer's can pass it on this machine.
+    /// </summary>
+    public static async Task<double> MeasureFanOutAsync(int messages, int messageBytes, int queues)
+    {
+        var rabbitMq = await (await RabbitMqServer.GetAsync()).CreateVirtualHostAsync("baseline-fanout");
+        var probes = new List<ProbeQueue>();
+        try
+        {
+            for (var i = 1; i <= queues; i++)
+            {
+                probes.Add(await ProbeQueue.BindAsync(rabbitMq, $"sink-{i}"));
+            }
+
+            var clock = Stopwatch.StartNew();
+            var consumed = Enumerable.Range(1, queues).Select(i => ConsumeAsync(rabbitMq, $"sink-{i}", messages)).ToList();
+            await PublishAsync(rabbitMq, messages, messageBytes);
+            await Task.WhenAll(consumed);
+            return messages / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            foreach (var probe in probes)
+            {
+                await probe.DisposeAsync();
+            }
+        }
+    }
+
     public static async Task<double> PublishAsync(string rabbitMq, int messages, int messageBytes)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(rabbitMq) }.CreateConnectionAsync();
