@@ -16,9 +16,8 @@ namespace Eventer.ServiceDefaults;
 public sealed class DatabaseMigrator<TContext>(IServiceScopeFactory scopes, ILogger<DatabaseMigrator<TContext>> logger) : IHostedService
     where TContext : DbContext
 {
-    /// <summary>One lock per context (FNV-1a of its name: string hashes differ from process to process).</summary>
-    private static readonly long LockKey = typeof(TContext).FullName!.Aggregate(
-        unchecked((long)0xcbf29ce484222325), (hash, c) => unchecked((hash ^ c) * 0x100000001b3));
+    /// <summary>One lock per context, shared with <see cref="ScriptMigrator"/>.</summary>
+    private static readonly long LockKey = MigrationLock.KeyFor(typeof(TContext).FullName!);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -24,6 +24,9 @@ internal sealed class CollectorRig : IAsyncDisposable
 
     public string Postgres { get; private set; } = "";
 
+    /// <summary>The kubeconfig of the fake API server, for a collector started as a process.</summary>
+    public string Kubeconfig => _kubeconfig;
+
     public ProbeQueue Probe { get; private set; } = null!;
 
 
