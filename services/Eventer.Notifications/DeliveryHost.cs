@@ -34,8 +34,11 @@ public static class DeliveryHost
         services.AddSingleton(sink);
         services.AddSingleton(TimeProvider.System);
 
-        var postgres = builder.AddEventerDatabase<DeliveryDbContext>(sink.Schema, DeliveryDbContext.UseSchemas);
+        // Nothing a notifier runs uses EF Core, so its migrations are applied as SQL: no EF Core in the process.
+        var postgres = PostgresConnection.Read(builder.Configuration);
         services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        services.AddScriptMigrationAtStart(DeliverySchema.For(sink));
         services.AddSingleton<AlertStore>();
         services.AddSingleton<Router>();
         services.AddSingleton<DeliveryMetrics>();

@@ -1,6 +1,8 @@
 using Eventer.DingTalkNotifier;
 using Eventer.Notifications.Persistence;
-using Microsoft.EntityFrameworkCore;
+using Eventer.ServiceDefaults;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Eventer.DingTalkNotifier.Tests;
 
@@ -9,7 +11,7 @@ public static class NotifierDatabase
 {
     public static async Task MigrateAsync(string connectionString)
     {
-        await using var context = DeliveryDbContext.Create(connectionString, NotifierHost.Sink);
-        await context.Database.MigrateAsync();
+        await using var source = NpgsqlDataSource.Create(connectionString);
+        await new ScriptMigrator(source, DeliverySchema.For(NotifierHost.Sink), NullLogger<ScriptMigrator>.Instance).StartAsync(CancellationToken.None);
     }
 }

@@ -29,6 +29,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>Files of the process's loaded assemblies whose name contains <paramref name="name"/>: a loaded assembly is a file mapped into it.</summary>
+    public IReadOnlyList<string> MappedAssemblies(string name) =>
+        File.ReadLines($"/proc/{Id}/maps")
+            .Select(line => line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(5)?.Trim())
+            .OfType<string>()
+            .Where(path => path.EndsWith(".dll", StringComparison.Ordinal) && Path.GetFileName(path).Contains(name, StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+
     /// <summary>
     /// Waits until the process has ended and everything it wrote has been read into <see cref="Output"/>
     /// (it may end a moment before its last lines are read).

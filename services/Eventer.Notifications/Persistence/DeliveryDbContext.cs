@@ -104,11 +104,19 @@ public sealed class AlertRow
     public string? Disposition { get; init; }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without a running notifier or database (for the DingTalk schema; any is the same).</summary>
+/// <summary>
+/// Lets <c>dotnet ef</c> build the model without a running notifier or database: for the DingTalk
+/// schema (any is the same for <c>migrations add</c>), or the one after <c>-- --schema</c> (the
+/// script of <see cref="DeliverySchema"/> is written for its placeholder).
+/// </summary>
 public sealed class DeliveryDbContextFactory : IDesignTimeDbContextFactory<DeliveryDbContext>
 {
-    public DeliveryDbContext CreateDbContext(string[] args) =>
-        DeliveryDbContext.Create("Host=localhost;Database=eventer", new DeliverySink("dingtalk", "Eventer.Notifications", "notifications"));
+    public DeliveryDbContext CreateDbContext(string[] args)
+    {
+        var at = Array.IndexOf(args, "--schema");
+        var schema = at >= 0 && at + 1 < args.Length ? args[at + 1] : "dingtalk";
+        return DeliveryDbContext.Create("Host=localhost;Database=eventer", new DeliverySink(schema, "Eventer.Notifications", "notifications"));
+    }
 }
 
 /// <summary>One model per schema: EF caches models by context type unless told otherwise, and two sinks may share a process (tests do).</summary>
