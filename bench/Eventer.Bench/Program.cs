@@ -5,6 +5,7 @@ using Eventer.Bench;
 //                                                  relay [--events N] [--rounds R]
 //                                                  tracker [--events N]
 //                                                  round [--events N]
+//                                                  document [--events N]
 // Uses the RabbitMQ and PostgreSQL of the tests (EVENTER_TEST_RABBITMQ / EVENTER_TEST_POSTGRES),
 // with a fresh virtual host and database per measurement.
 var command = args.FirstOrDefault() ?? "relay";
@@ -23,6 +24,9 @@ switch (command)
     case "tracker":
         TrackerBench.Run(events);
         return 0;
+    case "document":
+        DocumentBench.Run(Option("--events", 100_000));
+        return 0;
     case "round":
         await RoundBench.RunAsync(Option("--events", 20_000));
         return 0;
@@ -30,7 +34,7 @@ switch (command)
         await RelayBench.RunAsync(events, rounds);
         return 0;
     default:
-        await Console.Error.WriteLineAsync($"unknown command '{command}'; try: pipeline [--events N] [--rate R] [--duration S] [--memory-events N] [--phases 1,2,3] [--json PATH], relay [--events N] [--rounds R], tracker [--events N], round [--events N]");
+        await Console.Error.WriteLineAsync($"unknown command '{command}'; try: pipeline [--events N] [--rate R] [--duration S] [--memory-events N] [--phases 1,2,3] [--json PATH], relay [--events N] [--rounds R], tracker [--events N], round [--events N], document [--events N]");
         return 2;
 }
 

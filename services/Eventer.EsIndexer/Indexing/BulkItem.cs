@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -50,27 +51,27 @@ public sealed record BulkItem(KubeEventObserved Message, string Index, string Id
         return Encoding.UTF8.GetByteCount(key) <= MaxIdBytes ? key : OccurrenceKey.MessageIdFor(key).ToString();
     }
 
-    /// <summary>Two lines, each ending in <c>\n</c>; System.Text.Json escapes every newline inside strings.</summary>
+    /// <summary>
+    /// Two lines, each ending in <c>\n</c>; System.Text.Json escapes every newline inside strings.
+    /// One writer into one buffer sized for a typical item (1.5 KB): every occurrence goes through here.
+    /// </summary>
     private static byte[] Serialize(string index, string id, JsonObject document)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartObject("create");
-            writer.WriteString("_index", index);
-            writer.WriteString("_id", id);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        writer.WriteStartObject("create");
+        writer.WriteString("_index", index);
+        writer.WriteString("_id", id);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.Flush();
+        buffer.Write("\n"u8);
 
-        buffer.WriteByte((byte)'\n');
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            document.WriteTo(writer);
-        }
-
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
+        writer.Reset(buffer);
+        document.WriteTo(writer);
+        writer.Flush();
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
     }
 }

@@ -5,7 +5,14 @@ using Eventer.Contracts;
 namespace Eventer.EsIndexer.Indexing;
 
 /// <summary>One field of the indexed document: its path, its mapping type, and where its value comes from.</summary>
-public sealed record DocumentField(string Path, string Type, string Source, Func<KubeEventObserved, JsonNode?> Value);
+public sealed record DocumentField(string Path, string Type, string Source, Func<KubeEventObserved, JsonNode?> Value)
+{
+    /// <summary>The objects the field sits in, outermost first: split once, as every occurrence's document walks them.</summary>
+    public string[] Parents { get; } = Path.Split('.')[..^1];
+
+    /// <summary>The field's own name, the path's last segment.</summary>
+    public string Leaf { get; } = Path[(Path.LastIndexOf('.') + 1)..];
+}
 
 /// <summary>
 /// The document an occurrence becomes, and the mapping it is indexed with — one table, so the
@@ -83,7 +90,13 @@ public static class EventDocument
         {
             if (field.Value(message) is { } value)
             {
-                ObjectAt(document, field.Path)[Leaf(field.Path)] = value;
+                var node = document;
+                foreach (var segment in field.Parents)
+                {
+                    node = (JsonObject)(node[segment] ??= new JsonObject());
+                }
+
+                node[field.Leaf] = value;
             }
         }
 
@@ -100,12 +113,12 @@ public static class EventDocument
         foreach (var field in Fields)
         {
             var parent = properties;
-            foreach (var segment in field.Path.Split('.')[..^1])
+            foreach (var segment in field.Parents)
             {
                 parent = (JsonObject)(parent[segment] ??= new JsonObject { ["properties"] = new JsonObject() })["properties"]!;
             }
 
-            parent[Leaf(field.Path)] = MappingOf(field.Type, server);
+            parent[field.Leaf] = MappingOf(field.Type, server);
         }
 
         return new JsonObject { ["dynamic"] = false, ["properties"] = properties };
@@ -133,19 +146,6 @@ public static class EventDocument
         new($"kubernetes.event.{name}.resource_version", "keyword", $"{source}.resourceVersion", m => Text(reference(m)?.ResourceVersion)),
         new($"kubernetes.event.{name}.field_path", "keyword", $"{source}.fieldPath", m => Text(reference(m)?.FieldPath)),
     ];
-
-    private static JsonObject ObjectAt(JsonObject document, string path)
-    {
-        var node = document;
-        foreach (var segment in path.Split('.')[..^1])
-        {
-            node = (JsonObject)(node[segment] ??= new JsonObject());
-        }
-
-        return node;
-    }
-
-    private static string Leaf(string path) => path[(path.LastIndexOf('.') + 1)..];
 
     private static JsonNode? Text(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
