@@ -6,7 +6,6 @@ using Eventer.Collector.Watching;
 using Eventer.ServiceDefaults;
 using k8s;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Eventer.Collector;
 
@@ -32,7 +31,8 @@ public static class CollectorHost
         // Hosted services start in this order and stop in reverse: the schema exists before
         // anything runs; at shutdown the watcher stops first, the writer flushes, the relay
         // drains, then the lease is released. The broker connection closes with the container.
-        AddOutboxDatabase(builder);
+        // The schema is applied as SQL: nothing the collector runs uses EF Core, so it is never loaded.
+        builder.AddScriptedDatabase(CollectorSchema.Script);
         var broker = RabbitMqConnection.Parse(builder.Configuration.GetConnectionString("rabbitmq"));
         builder.Services.AddSingleton(sp => new OccurrencePublisher(broker, sp.GetRequiredService<ILogger<OccurrencePublisher>>()));
         builder.Services.AddLeaderGate();
@@ -42,16 +42,6 @@ public static class CollectorHost
         var app = builder.Build();
         app.MapServiceDefaults();
         return app;
-    }
-
-    private static void AddOutboxDatabase(WebApplicationBuilder builder)
-    {
-        var postgres = PostgresConnection.Read(builder.Configuration);
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
-        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
-
-        // Nothing the collector runs uses EF Core, so its migrations are applied as SQL: no EF Core in the process.
-        builder.Services.AddScriptMigrationAtStart(CollectorSchema.Script);
     }
 
     private static void AddOutbox(IServiceCollection services)

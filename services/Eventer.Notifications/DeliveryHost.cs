@@ -35,10 +35,7 @@ public static class DeliveryHost
         services.AddSingleton(TimeProvider.System);
 
         // Nothing a notifier runs uses EF Core, so its migrations are applied as SQL: no EF Core in the process.
-        var postgres = PostgresConnection.Read(builder.Configuration);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
-        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("database", tags: [ServiceDefaultsExtensions.ReadyTag]);
-        services.AddScriptMigrationAtStart(DeliverySchema.For(sink));
+        builder.AddScriptedDatabase(DeliverySchema.For(sink));
         services.AddSingleton<AlertStore>();
         services.AddSingleton<Router>();
         services.AddSingleton<DeliveryMetrics>();

@@ -16,5 +16,5 @@ public static class CollectorSchema
     public const string Context = "Eventer.Collector.Outbox.CollectorDbContext";
 
     public static readonly MigrationScript Script = MigrationScript.FromResource(
-        typeof(CollectorSchema).Assembly, "Eventer.Collector.schema.sql", Context, $"{CollectorDbContext.Schema}.\"__EFMigrationsHistory\"");
+        typeof(CollectorSchema).Assembly, "Eventer.Collector.schema.sql", Context, CollectorDbContext.Schema);
 }

@@ -20,7 +20,7 @@ public static partial class DeliverySchema
     public const string Context = "Eventer.Notifications.Persistence.DeliveryDbContext";
 
     private static readonly Lazy<string> Template = new(() => MigrationScript.FromResource(
-        typeof(DeliverySchema).Assembly, "Eventer.Notifications.schema.sql", Context, "").Sql);
+        typeof(DeliverySchema).Assembly, "Eventer.Notifications.schema.sql", Context, Placeholder).Sql);
 
     /// <summary>The script for <paramref name="sink"/>'s schema.</summary>
     public static MigrationScript For(DeliverySink sink)
@@ -31,7 +31,7 @@ public static partial class DeliverySchema
             throw new ArgumentException($"A sink's schema must be lower-case letters, digits and '_', starting with a letter or '_': '{sink.Schema}'", nameof(sink));
         }
 
-        return new MigrationScript(Context, $"{sink.Schema}.\"__EFMigrationsHistory\"", Template.Value.Replace(Placeholder, sink.Schema, StringComparison.Ordinal));
+        return new MigrationScript(Context, sink.Schema, Template.Value.Replace(Placeholder, sink.Schema, StringComparison.Ordinal));
     }
 
     [GeneratedRegex("^[a-z_][a-z0-9_]*$")]
