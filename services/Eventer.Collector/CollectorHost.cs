@@ -59,11 +59,8 @@ public static class CollectorHost
 
     private static void AddWatching(IServiceCollection services)
     {
-        // Collector:Kubeconfig when set; else KUBECONFIG, then ~/.kube/config, then the in-cluster service account.
         services.AddSingleton(sp => new Kubernetes(
-            sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Kubeconfig is { Length: > 0 } path
-                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
-                : KubernetesClientConfiguration.BuildDefaultConfig()));
+            KubeconfigReader.ClientConfiguration(sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Kubeconfig)));
         services.AddSingleton<IKubernetes>(sp => sp.GetRequiredService<Kubernetes>());
         services.AddSingleton(sp => new KubeEventMapper(
             sp.GetRequiredService<IOptions<CollectorOptions>>().Value.ClusterName, sp.GetRequiredService<TimeProvider>()));
