@@ -302,7 +302,7 @@ public sealed class PipelineBench : IAsyncDisposable
     private static async Task<TimeSpan> UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var clock = Stopwatch.StartNew();
-        while (!await condition())
+        while (!await AnsweredAsync(condition, what))
         {
             if (clock.Elapsed > (timeout ?? TimeSpan.FromMinutes(15)))
             {
@@ -313,6 +313,23 @@ public sealed class PipelineBench : IAsyncDisposable
         }
 
         return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// A poll that a busy service did not answer in time counts as "not yet": one slow /metrics
+    /// response (seen once, 20 minutes into a million-event run) must not end the run.
+    /// </summary>
+    private static async Task<bool> AnsweredAsync(Func<Task<bool>> condition, string what)
+    {
+        try
+        {
+            return await condition();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"bench: a poll while waiting for {what} failed ({ex.GetType().Name}: {ex.Message}); polling again");
+            return false;
+        }
     }
 
     private async Task SampleAsync(CancellationToken cancellationToken)
