@@ -317,7 +317,7 @@ public sealed class PipelineBench : IAsyncDisposable
 
     /// <summary>
     /// A poll that a busy service did not answer in time counts as "not yet": one slow /metrics
-    /// response (seen once, 20 minutes into a million-event run) must not end the run.
+    /// response (seen once, 22 minutes into a million-event run) must not end the run.
     /// </summary>
     private static async Task<bool> AnsweredAsync(Func<Task<bool>> condition, string what)
     {

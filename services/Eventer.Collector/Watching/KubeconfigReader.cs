@@ -11,9 +11,9 @@ namespace Eventer.Collector.Watching;
 /// A kubeconfig file is read here with a deserializer for the kubeconfig's own few types, and the
 /// library builds the configuration from what was read, as its own loader does. Its loader reads
 /// the file through KubernetesYaml, whose serializers are built on first use for every API type in
-/// the package and kept for the life of the process: 40 MB of memory for a file read once
-/// (bench/README.md), more than a quarter of the collector's goal. A KUBECONFIG that names several
-/// files (merged, first wins) is left to the library, as is in-cluster, which reads no YAML.
+/// the package and kept for the life of the process: 10–16 MB of the collector's memory for a file
+/// read once (38–47 MB in a bare process; bench/README.md). A KUBECONFIG that names several files
+/// (merged, first wins) is left to the library, as is in-cluster, which reads no YAML.
 /// </summary>
 public static class KubeconfigReader
 {

@@ -9,7 +9,7 @@ namespace Eventer.Collector.Tests.Watching;
 
 /// <summary>
 /// The collector reads a kubeconfig without KubernetesClient's loader (whose YAML serializers cost
-/// 40 MB for good) and must end with the configuration that loader gives, for every kind of user.
+/// it 10–16 MB for good) and must end with the configuration that loader gives, for every kind of user.
 /// </summary>
 public sealed class KubeconfigReaderTests : IDisposable
 {
