@@ -97,6 +97,9 @@ public sealed class AlertDispatcher(
     private async Task DispatchWhileHeldAsync(LeaseTerm term, CancellationToken stoppingToken)
     {
         using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Lost);
+        // This replica stops dispatching at the lease's local deadline, so it says so from then on: the
+        // loop may notice a moment later, and letting the lease go after it may wait on PostgreSQL.
+        using var lost = term.Lost.Register(() => targets.Dispatching = false);
         try
         {
             await TakeOverAsync(held.Token);
@@ -108,8 +111,12 @@ public sealed class AlertDispatcher(
         }
         catch (OperationCanceledException) when (term.Lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
-            targets.Dispatching = false;
             logger.LogWarning("Stopped dispatching alerts: the dispatcher lease could not be renewed in time; another replica may take over");
+        }
+        finally
+        {
+            // Whatever ended the loop (a database failure too), not only once the term is disposed.
+            targets.Dispatching = false;
         }
     }
 
