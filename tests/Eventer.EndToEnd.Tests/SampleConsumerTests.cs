@@ -72,6 +72,8 @@ public sealed class SampleConsumerTests : IAsyncDisposable
         await PublishAsync(bus, present);
         await Eventually.HoldsAsync(() => Keys().Count == 3, Deadline, "new occurrences written by the sink");
         Assert.Equal(present.Select(OccurrenceKey.For).Order(), Keys().Order());
+        // The archive batches its writes (200 ms) and the sink does not: replay only once it holds all eight.
+        await Eventually.HoldsAsync(async () => (await ArchivedAsync(archive)) == 8, Deadline, "the new occurrences archived too");
 
         using var http = new HttpClient { BaseAddress = archive.Address() };
         http.DefaultRequestHeaders.Authorization = new("Bearer", ReplayToken);
