@@ -36,7 +36,7 @@ public sealed class EsIndexerOptions : IValidatableObject
     /// <remarks>
     /// An occurrence waits for its batch to fill: at 1,000 events/s a batch of 500 took half a
     /// second, the es-indexer's median latency in the bench. 200 (300 KB bulks of typical Events,
-    /// five a second at that rate) halved the median at the same CPU per event (bench/README.md).
+    /// five a second at that rate) halved the median and took no more CPU per event (bench/README.md).
     /// </remarks>
     [Range(1, 10_000)]
     public int BatchMessageLimit { get; set; } = 200;
