@@ -22,8 +22,12 @@ public sealed class MassTransitEnvelope(Uri sourceAddress, Uri destinationAddres
 
     private static readonly HostFields Host = HostFields.OfThisProcess();
 
-    /// <summary>The envelope's UTF-8 bytes; <paramref name="payload"/> must be the message's JSON.</summary>
-    public byte[] Write(Guid messageId, string payload, string? traceParent, DateTime sentTime)
+    /// <summary>
+    /// The envelope's UTF-8 bytes; <paramref name="payload"/> must be the message's JSON, in UTF-8.
+    /// The bytes are the writer's own buffer, not a copy of it: every publish's body is garbage once
+    /// confirmed, and the relay keeps hundreds of them in flight.
+    /// </summary>
+    public ReadOnlyMemory<byte> Write(Guid messageId, ReadOnlySpan<byte> payload, string? traceParent, DateTime sentTime)
     {
         var buffer = new ArrayBufferWriter<byte>(payload.Length + 1024);
         using (var json = new Utf8JsonWriter(buffer))
@@ -64,7 +68,7 @@ public sealed class MassTransitEnvelope(Uri sourceAddress, Uri destinationAddres
             json.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory;
     }
 
     private sealed record HostFields(string MachineName, string ProcessName, int ProcessId, string Assembly, string AssemblyVersion,

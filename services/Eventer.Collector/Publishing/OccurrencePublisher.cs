@@ -25,10 +25,10 @@ public sealed class OccurrencePublisher(RabbitMqConnection broker, ILogger<Occur
     private IChannel? _channel;
 
     /// <summary>
-    /// Publishes one occurrence and waits for the broker's confirm. Throws
+    /// Publishes one occurrence (<paramref name="payload"/>: its JSON in UTF-8) and waits for the broker's confirm. Throws
     /// <see cref="UnroutableException"/> when the broker returns it because no queue is bound.
     /// </summary>
-    public async Task PublishAsync(Guid messageId, string payload, string? traceParent, CancellationToken cancellationToken)
+    public async Task PublishAsync(Guid messageId, ReadOnlyMemory<byte> payload, string? traceParent, CancellationToken cancellationToken)
     {
         var channel = await ChannelAsync(cancellationToken);
         var properties = new BasicProperties
@@ -38,7 +38,7 @@ public sealed class OccurrencePublisher(RabbitMqConnection broker, ILogger<Occur
             Persistent = true,
             Headers = traceParent is null ? null : new Dictionary<string, object?> { [MassTransitEnvelope.ActivityIdHeader] = traceParent },
         };
-        var body = _envelope.Write(messageId, payload, traceParent, DateTime.UtcNow);
+        var body = _envelope.Write(messageId, payload.Span, traceParent, DateTime.UtcNow);
         try
         {
             await channel.BasicPublishAsync(Exchange, "", mandatory: true, properties, body, cancellationToken);

@@ -1,6 +1,7 @@
 using Eventer.Collector.Outbox;
 using Eventer.Testing.Fixtures;
 using Microsoft.EntityFrameworkCore;
+using System.Text;
 using Npgsql;
 
 namespace Eventer.Collector.Tests.Outbox;
@@ -14,12 +15,14 @@ public sealed class OutboxStoreTests
         var (store, _) = await MigratedStoreAsync();
 
         Assert.Equal(3, await store.InsertAsync([Pending("c/a/1"), Pending("c/b/1"), Pending("c/a/2")], CancellationToken.None));
-        Assert.Equal(1, await store.InsertAsync([Pending("c/a/1"), Pending("c/c/1"), Pending("c/c/1")], CancellationToken.None));
+        Assert.Equal(1, await store.InsertAsync([Pending("c/a/1"), Pending("c/节点-ü/1"), Pending("c/节点-ü/1")], CancellationToken.None));
 
+        // Payloads are read as the UTF-8 bytes that go on the wire.
         var unsent = await store.ReadUnsentAsync(0, 10, CancellationToken.None);
-        Assert.Equal(["c/a/1", "c/b/1", "c/a/2", "c/c/1"], unsent.Select(u => u.Payload.Trim('"')));
+        Assert.Equal(["c/a/1", "c/b/1", "c/a/2", "c/节点-ü/1"], unsent.Select(u => Encoding.UTF8.GetString(u.Payload).Trim('"')));
         var after = await store.ReadUnsentAsync(unsent[1].Id, 1, CancellationToken.None);
-        Assert.Equal(["c/a/2"], after.Select(u => u.Payload.Trim('"')));
+        Assert.Equal(["c/a/2"], after.Select(u => Encoding.UTF8.GetString(u.Payload).Trim('"')));
+        Assert.Equal(Encoding.UTF8.GetBytes("\"c/节点-ü/1\""), unsent[3].Payload);
         Assert.Equal((4, DateTimeOffset.UnixEpoch), await store.MeasureAsync(CancellationToken.None));
     }
 
