@@ -267,7 +267,8 @@ launch() {
     file=$(dll "$project")
     (
         cd "$(dirname "$file")"
-        exec env DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production "${env[@]}" \
+        # DOTNET_GCGen1MaxBudget as in the images: the runtime reads it from the environment only.
+        exec env DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production DOTNET_GCGen1MaxBudget=C00000 "${env[@]}" \
             setsid dotnet "$file" "$@" </dev/null >>"$LOGS/$name.log" 2>&1
     ) &
     PID[$name]=$!

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Eventer.Deploy.Tests.Docker;
+using Eventer.Testing;
 
 namespace Eventer.Deploy.Tests;
 
@@ -26,5 +28,37 @@ public sealed class RuntimeSettingsTests
         Assert.Equal(7, (int?)properties["System.GC.ConserveMemory"]);
         Assert.Equal(false, (bool?)properties["System.Runtime.TieredPGO"]);
         Assert.Equal(0, (int?)properties["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]);
+    }
+
+    public static TheoryData<string> Dockerfiles => [.. Dockerfile.All()];
+
+    /// <summary>
+    /// What only the environment carries (the runtime ignores it in runtimeconfig.json) is set
+    /// where the services run: the bench and the process tests (<see cref="ServiceProcess"/>),
+    /// every image, and up.sh. One that forgot it would run with a gen 1 three times as large.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Dockerfiles))]
+    public void Every_image_sets_the_runtime_environment_the_services_were_benched_with(string path)
+    {
+        var set = Dockerfile.Load(path).Runtime.Where(i => i.Keyword == "ENV").SelectMany(i => i.Arguments).ToList();
+        Assert.NotEmpty(ServiceProcess.RuntimeEnvironment);
+        foreach (var (variable, value) in ServiceProcess.RuntimeEnvironment)
+        {
+            Assert.Contains($"{variable}={value}", set);
+        }
+    }
+
+    [Fact]
+    public void Up_sh_starts_every_program_with_the_runtime_environment()
+    {
+        // Its one launch function starts every service and the simulated cluster.
+        var launch = Assert.Single(File.ReadLines(RepositoryRoot.Combine("deploy", "local", "up.sh")),
+            line => line.TrimStart().StartsWith("exec env ", StringComparison.Ordinal));
+        var assignments = launch.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var (variable, value) in ServiceProcess.RuntimeEnvironment)
+        {
+            Assert.Contains($"{variable}={value}", assignments);
+        }
     }
 }

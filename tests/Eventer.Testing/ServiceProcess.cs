@@ -23,6 +23,19 @@ public sealed class ServiceProcess : IAsyncDisposable
         Address = address;
     }
 
+    /// <summary>
+    /// The runtime settings every service runs with that only the environment can carry: the
+    /// runtime reads them from no runtimeconfig.json, so Directory.Build.targets cannot set them.
+    /// The Dockerfiles and deploy/local/up.sh set the same (tests/Eventer.Deploy.Tests checks).
+    /// - <c>DOTNET_GCGen1MaxBudget</c>, 12 MB: the GC let gen 1 grow to 35-45 MB between its
+    ///   collections while the load ebbed, and the services' RSS peaked with it (bench/README.md).
+    ///   The name is case-sensitive; <c>DOTNET_GCgen1MaxBudget</c> is silently ignored.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> RuntimeEnvironment { get; } = new Dictionary<string, string>
+    {
+        ["DOTNET_GCGen1MaxBudget"] = "C00000",
+    };
+
     /// <summary>Where the service serves health and metrics.</summary>
     public Uri Address { get; }
 
@@ -72,6 +85,11 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (variable, value) in RuntimeEnvironment)
+        {
+            start.Environment[variable] = value;
+        }
+
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
