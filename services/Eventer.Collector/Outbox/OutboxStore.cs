@@ -39,9 +39,8 @@ public sealed class OutboxStore(NpgsqlDataSource database)
 
     /// <summary>
     /// The oldest unsent rows after row <paramref name="afterId"/>, in the order they were written.
-    /// Payloads come as UTF-8 bytes, not strings: a string is twice their size, and a round's rows
-    /// live until the broker confirms them, long enough for the GC to move them to its oldest
-    /// generation, where their garbage piled up (bench/README.md).
+    /// Payloads come as the UTF-8 bytes that go on the wire, not as strings (twice their size): a
+    /// round's rows live until the broker confirms them.
     /// </summary>
     public async Task<IReadOnlyList<UnsentOccurrence>> ReadUnsentAsync(long afterId, int limit, CancellationToken cancellationToken)
     {
