@@ -30,15 +30,13 @@ public sealed class RuntimeSettingsTests
         Assert.Equal(0, (int?)properties["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]);
     }
 
-    public static TheoryData<string> Dockerfiles => [.. Dockerfile.All()];
-
     /// <summary>
     /// What only the environment carries (the runtime ignores it in runtimeconfig.json) is set
     /// where the services run: the bench and the process tests (<see cref="ServiceProcess"/>),
     /// every image, and up.sh. One that forgot it would run with a gen 1 three times as large.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Dockerfiles))]
+    [MemberData(nameof(DockerfileTests.Dockerfiles), MemberType = typeof(DockerfileTests))]
     public void Every_image_sets_the_runtime_environment_the_services_were_benched_with(string path)
     {
         var set = Dockerfile.Load(path).Runtime.Where(i => i.Keyword == "ENV").SelectMany(i => i.Arguments).ToList();

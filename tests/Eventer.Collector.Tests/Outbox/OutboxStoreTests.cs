@@ -1,7 +1,7 @@
+using System.Text;
 using Eventer.Collector.Outbox;
 using Eventer.Testing.Fixtures;
 using Microsoft.EntityFrameworkCore;
-using System.Text;
 using Npgsql;
 
 namespace Eventer.Collector.Tests.Outbox;
