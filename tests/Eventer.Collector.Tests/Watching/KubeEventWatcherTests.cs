@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Eventer.Contracts;
 using Eventer.Testing.Kubernetes;
@@ -122,16 +123,22 @@ public sealed class KubeEventWatcherTests
     [Fact]
     public async Task Malformed_lines_are_skipped_and_bookmarks_move_the_resource_version()
     {
-        await using var h = await WatchHarness.StartAsync();
+        await using var h = await WatchHarness.StartAsync(o => o.Namespaces = ["shop"]);
         await h.RunAsync();
         await h.WaitForWatchAsync();
 
+        // A change this watch does not see moves the server's resourceVersion: only the bookmark carries it.
+        h.Api.Add(KubeEvents.CoreV1("kube-system", "dns-1", "BackOff", "Back-off"));
+        var bookmarked = h.Api.CurrentResourceVersion.ToString(CultureInfo.InvariantCulture);
         h.Api.SendMalformedLine();
         h.Api.SendBookmark();
+        h.Api.CloseOpenWatches();
+        await Eventually(() => h.Api.Requests.Any(r => r.Contains("watch=true") && r.Contains($"resourceVersion={bookmarked}&")),
+            "the next watch to resume from the bookmark");
         var after = KubeEvents.Uid(h.Api.Add(KubeEvents.CoreV1("shop", "web-1", "BackOff", "Back-off")));
 
         await h.SeenAsync(after);
-        await h.SettleAsync();
+        await h.SettleAsync("shop");
         Assert.Empty(h.Sink.Doubled());
         Assert.Equal(1, h.Api.Requests.Count(r => !r.Contains("watch=true")));
     }
