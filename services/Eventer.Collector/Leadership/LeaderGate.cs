@@ -1,12 +1,11 @@
 using Eventer.ServiceDefaults;
-using k8s.LeaderElection;
 
 namespace Eventer.Collector.Leadership;
 
 /// <summary>
 /// The one election of this collector, shared by every piece of leader-only work (the watcher,
-/// the outbox relay): while hosted it campaigns for the lock with KubernetesClient's
-/// <see cref="LeaderElector"/>, and <see cref="RunWhileLeaderAsync"/> runs each piece of work for
+/// the outbox relay): while hosted it campaigns for the lock with a <see cref="LeaseElector"/>,
+/// and <see cref="RunWhileLeaderAsync"/> runs each piece of work for
 /// as long as this instance leads. Without a lock (mode <c>none</c>) it always leads. A leader
 /// that cannot renew stops leading before a follower may take the lease (see
 /// <see cref="LeadershipOptions"/>); only a process stalled for longer than that margin can
@@ -14,19 +13,17 @@ namespace Eventer.Collector.Leadership;
 /// </summary>
 /// <remarks>
 /// That holds when the API server vanishes without a reset too (a partition: every request just
-/// hangs): <see cref="LeaderElector"/> races each renewal against <c>RenewDeadline</c>, whatever
-/// the client's own timeout (KubernetesClient's <c>HttpClientTimeout</c>, 100 s), and the token of
-/// each attempt here cancels the renewal it leaves hanging. A follower cut off the same way keeps
-/// trying; each of its attempts the elector gives up on stays open until that 100 s timeout (one
-/// connection every few seconds), and when the partition heals the late requests change nothing,
-/// since a Lease update names the resourceVersion it read.
+/// hangs): <see cref="LeaseElector"/> cancels each call to the lock at <c>RenewDeadline</c>,
+/// whatever the client's own timeout (KubernetesClient's <c>HttpClientTimeout</c>, 100 s), and when
+/// the partition heals a late request changes nothing, since a Lease update names the
+/// resourceVersion it read.
 /// </remarks>
 public sealed class LeaderGate : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly LeadershipOptions _options;
-    private readonly ILock? _lock;
+    private readonly ILeaderLock? _lock;
     private readonly ILogger<LeaderGate> _logger;
     private readonly object _sync = new();
 
@@ -39,7 +36,7 @@ public sealed class LeaderGate : BackgroundService
     /// <param name="options">Timing and identity.</param>
     /// <param name="lock">The lock to elect with (see <see cref="LeaderLocks.Create"/>); null always leads.</param>
     /// <param name="logger">Where leadership changes are logged.</param>
-    public LeaderGate(LeadershipOptions options, ILock? @lock, ILogger<LeaderGate> logger)
+    public LeaderGate(LeadershipOptions options, ILeaderLock? @lock, ILogger<LeaderGate> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
@@ -128,39 +125,24 @@ public sealed class LeaderGate : BackgroundService
             return;
         }
 
-        using var elector = new LeaderElector(new LeaderElectionConfig(_lock)
-        {
-            LeaseDuration = _options.LeaseDuration,
-            RenewDeadline = _options.RenewDeadline,
-            RetryPeriod = _options.RetryPeriod,
-        });
-        elector.OnStartedLeading += BeginTerm;
-        elector.OnStoppedLeading += EndTerm;
-        elector.OnNewLeader += leader =>
+        var elector = new LeaseElector(_lock, _options, TimeProvider.System);
+        elector.StartedLeading += BeginTerm;
+        elector.StoppedLeading += EndTerm;
+        elector.NewLeader += leader =>
         {
             _leader = leader;
             _logger.LogInformation("Lease {Lease} is held by {Leader}", _lock.Describe(), leader);
         };
-        elector.OnError += ex =>
-        {
-            // The library reports a late failure wrapped, and our own cancellation as an error.
-            ex = ex is AggregateException { InnerException: { } inner } ? inner : ex;
-            if (ex is not OperationCanceledException)
-            {
-                _logger.LogWarning("Leader election on {Lease} failed ({Error}: {Reason})", _lock.Describe(), ex.GetType().Name, ex.Message);
-            }
-        };
+        elector.Error += ex =>
+            _logger.LogWarning("Leader election on {Lease} failed ({Error}: {Reason})", _lock.Describe(), ex.GetType().Name, ex.Message);
 
         _logger.LogInformation("Campaigning for lease {Lease} as {Identity}", _lock.Describe(), Identity);
         var backoff = new Backoff(_options.RetryPeriod, MaxBackoff);
         while (!stoppingToken.IsCancellationRequested)
         {
-            // A token per attempt: when the library misses its renew deadline it leaves that
-            // renewal running, which could take the lease back for a replica no longer leading.
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             try
             {
-                await elector.RunUntilLeadershipLostAsync(attempt.Token);
+                await elector.RunUntilLeadershipLostAsync(stoppingToken);
                 backoff.Reset();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -169,15 +151,11 @@ public sealed class LeaderGate : BackgroundService
             }
             catch (Exception ex)
             {
-                // The library lets an unreachable API server escape while campaigning.
+                // The API server refused or could not be reached while campaigning.
                 var delay = backoff.Next();
                 _logger.LogWarning("Leader election on {Lease} failed ({Error}: {Reason}); retrying in {DelayMs} ms",
                     _lock.Describe(), ex.GetType().Name, ex.Message, (int)delay.TotalMilliseconds);
                 await Backoff.PauseAsync(delay, stoppingToken);
-            }
-            finally
-            {
-                await attempt.CancelAsync();
             }
         }
     }
@@ -252,7 +230,7 @@ public sealed class LeaderGate : BackgroundService
         }
     }
 
-    private async Task ReleaseAsync(ILock @lock, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(ILeaderLock @lock, CancellationToken cancellationToken)
     {
         try
         {
@@ -263,16 +241,9 @@ public sealed class LeaderGate : BackgroundService
             }
 
             var now = DateTime.UtcNow;
-            var released = await @lock.UpdateAsync(new LeaderElectionRecord
-            {
-                // Empty, not null: LeaderElector answers a null holder by creating the lease,
-                // which exists, so nobody could ever take it again.
-                HolderIdentity = "",
-                LeaseDurationSeconds = 1,
-                AcquireTime = now,
-                RenewTime = now,
-                LeaderTransitions = record.LeaderTransitions,
-            }, cancellationToken);
+            // No holder: a follower takes it at its next try instead of waiting out the lease.
+            var released = await @lock.UpdateAsync(record with { HolderIdentity = "", LeaseDurationSeconds = 1, AcquireTime = now, RenewTime = now },
+                cancellationToken);
             if (released)
             {
                 _logger.LogInformation("Released lease {Lease}", @lock.Describe());

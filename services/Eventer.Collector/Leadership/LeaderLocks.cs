@@ -1,6 +1,4 @@
 using k8s;
-using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
 
 namespace Eventer.Collector.Leadership;
 
@@ -12,7 +10,7 @@ public static class LeaderLocks
     /// <see cref="LeadershipMode.None"/>, which needs no lock. <paramref name="kubernetes"/> is
     /// called only in mode <c>lease</c>.
     /// </summary>
-    public static ILock? Create(LeadershipOptions options, Func<IKubernetes> kubernetes)
+    public static ILeaderLock? Create(LeadershipOptions options, Func<IKubernetes> kubernetes)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(kubernetes);

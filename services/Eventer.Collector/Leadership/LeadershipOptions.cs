@@ -5,7 +5,7 @@ namespace Eventer.Collector.Leadership;
 
 /// <summary>How collector replicas elect the one that watches (section <c>Collector:Leadership</c>).</summary>
 /// <remarks>
-/// Timing follows KubernetesClient's <c>LeaderElector</c>: a leader renews every
+/// Timing as in Kubernetes' own leader election (<see cref="LeaseElector"/>): a leader renews every
 /// <see cref="RetryPeriod"/> and steps down when a renewal has not succeeded within
 /// <see cref="RenewDeadline"/>; a follower takes the lease once it has seen the same record for
 /// <see cref="LeaseDuration"/>. The minimums are low so tests can fail over in seconds; in
@@ -61,8 +61,8 @@ public sealed class LeadershipOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        // LeaderElector writes (int)LeaseDuration.TotalSeconds and followers wait what the lease
-        // says, so a fraction would silently shorten the wait below what the checks here assume.
+        // The Lease stores whole seconds ((int)LeaseDuration.TotalSeconds) and other readers wait what
+        // it says, so a fraction would silently shorten the wait below what the checks here assume.
         if (LeaseDuration.Ticks % TimeSpan.TicksPerSecond != 0)
         {
             yield return new ValidationResult("must be a whole number of seconds", [nameof(LeaseDuration)]);

@@ -1,6 +1,5 @@
 using Eventer.Collector.Leadership;
 using Eventer.Testing;
-using k8s.LeaderElection;
 using Microsoft.Extensions.Logging.Testing;
 
 namespace Eventer.Collector.Tests.Leadership;
@@ -44,7 +43,7 @@ public sealed class Candidates : IAsyncDisposable
     public static string NewLeaseName() => $"test-{Guid.NewGuid():N}";
 
     /// <summary>Starts a gate that campaigns with <paramref name="lock"/> (its identity is the lock's).</summary>
-    public async Task<LeaderGate> StartAsync(LeadershipOptions options, ILock @lock)
+    public async Task<LeaderGate> StartAsync(LeadershipOptions options, ILeaderLock @lock)
     {
         var gate = new LeaderGate(options, @lock, new FakeLogger<LeaderGate>(Logs));
         gate.LeadershipChanged += (_, leading) => Count(leading ? 1 : -1);
@@ -145,7 +144,7 @@ public sealed class Candidates : IAsyncDisposable
 /// A lock whose connection can be cut: while cut, every call hangs until cancelled, as a
 /// request into a network partition does.
 /// </summary>
-public sealed class PartitionableLock(ILock inner) : ILock
+public sealed class PartitionableLock(ILeaderLock inner) : ILeaderLock
 {
     private volatile bool _cut;
 
@@ -155,19 +154,19 @@ public sealed class PartitionableLock(ILock inner) : ILock
 
     public void Heal() => _cut = false;
 
-    public async Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
+    public async Task<LeaderRecord?> GetAsync(CancellationToken cancellationToken = default)
     {
         await HangWhileCutAsync(cancellationToken);
         return await inner.GetAsync(cancellationToken);
     }
 
-    public async Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
+    public async Task<bool> CreateAsync(LeaderRecord record, CancellationToken cancellationToken = default)
     {
         await HangWhileCutAsync(cancellationToken);
         return await inner.CreateAsync(record, cancellationToken);
     }
 
-    public async Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
+    public async Task<bool> UpdateAsync(LeaderRecord record, CancellationToken cancellationToken = default)
     {
         await HangWhileCutAsync(cancellationToken);
         return await inner.UpdateAsync(record, cancellationToken);

@@ -1,18 +1,16 @@
-using System.Net;
-using k8s.Autorest;
-using k8s.LeaderElection;
+using Eventer.Collector.Leadership;
 
 namespace Eventer.Collector.Tests.Leadership;
 
 /// <summary>
 /// A leader-election lock held in this process: every instance with the same name competes for
 /// one record, so several <see cref="Eventer.Collector.Leadership.LeaderGate"/>s in one test elect one leader. It
-/// behaves as KubernetesClient's <c>LeaseLock</c> does against a real API server — a missing
-/// record is an HTTP 404, creating an existing one fails, and an update fails when the record
-/// changed since this instance last read or wrote it (the Lease's resourceVersion) — so the real
-/// <see cref="LeaderElector"/> drives it unchanged.
+/// behaves as <see cref="LeaseLock"/> does against a real API server — a missing record reads as
+/// null, creating an existing one fails, and an update fails when the record changed since this
+/// instance last read or wrote it (the Lease's resourceVersion) — so the real
+/// <see cref="LeaseElector"/> drives it unchanged.
 /// </summary>
-public sealed class InMemoryLock(string name, string identity) : ILock
+public sealed class InMemoryLock(string name, string identity) : ILeaderLock
 {
     private static readonly Dictionary<string, Stored> Records = [];
 
@@ -21,35 +19,31 @@ public sealed class InMemoryLock(string name, string identity) : ILock
 
     public string Identity { get; } = identity;
 
-    /// <summary>A copy of the record now held under <paramref name="name"/>, or null.</summary>
-    public static LeaderElectionRecord? Peek(string name)
+    /// <summary>The record now held under <paramref name="name"/>, or null.</summary>
+    public static LeaderRecord? Peek(string name)
     {
         lock (Records)
         {
-            return Records.TryGetValue(name, out var stored) ? Copy(stored.Record) : null;
+            return Records.TryGetValue(name, out var stored) ? stored.Record : null;
         }
     }
 
-    public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
+    public Task<LeaderRecord?> GetAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (Records)
         {
             if (!Records.TryGetValue(name, out var stored))
             {
-                // LeaderElector tells "no lease yet" (create one) from a failure by this exception.
-                throw new HttpOperationException($"lease {name} not found")
-                {
-                    Response = new HttpResponseMessageWrapper(new HttpResponseMessage(HttpStatusCode.NotFound), ""),
-                };
+                return Task.FromResult<LeaderRecord?>(null);
             }
 
             _seenVersion = stored.Version;
-            return Task.FromResult(Copy(stored.Record));
+            return Task.FromResult<LeaderRecord?>(stored.Record);
         }
     }
 
-    public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
+    public Task<bool> CreateAsync(LeaderRecord record, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (Records)
@@ -59,13 +53,13 @@ public sealed class InMemoryLock(string name, string identity) : ILock
                 return Task.FromResult(false);
             }
 
-            Records[name] = new Stored(1, Copy(record));
+            Records[name] = new Stored(1, record);
             _seenVersion = 1;
             return Task.FromResult(true);
         }
     }
 
-    public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
+    public Task<bool> UpdateAsync(LeaderRecord record, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (Records)
@@ -80,7 +74,7 @@ public sealed class InMemoryLock(string name, string identity) : ILock
                 return Task.FromResult(false);
             }
 
-            Records[name] = new Stored(seen + 1, Copy(record));
+            Records[name] = new Stored(seen + 1, record);
             _seenVersion = seen + 1;
             return Task.FromResult(true);
         }
@@ -88,15 +82,5 @@ public sealed class InMemoryLock(string name, string identity) : ILock
 
     public string Describe() => $"memory/{name}";
 
-    // Records are mutable: nobody may change the stored one behind the lock's back.
-    private static LeaderElectionRecord Copy(LeaderElectionRecord record) => new()
-    {
-        HolderIdentity = record.HolderIdentity,
-        LeaseDurationSeconds = record.LeaseDurationSeconds,
-        AcquireTime = record.AcquireTime,
-        RenewTime = record.RenewTime,
-        LeaderTransitions = record.LeaderTransitions,
-    };
-
-    private sealed record Stored(long Version, LeaderElectionRecord Record);
+    private sealed record Stored(long Version, LeaderRecord Record);
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Eventer.Collector.Tests.Leadership;
 
-/// <summary>The real LeaderElector driving gates over the in-memory lock.</summary>
+/// <summary>The real LeaseElector driving gates over the in-memory lock.</summary>
 [Trait("Category", "Unit")]
 public sealed class LeaderGateTests
 {

@@ -13,7 +13,7 @@ using Xunit.Abstractions;
 
 namespace Eventer.Collector.Tests.Leadership;
 
-/// <summary>Mode <c>lease</c>: KubernetesClient's LeaseLock against the fake apiserver's Leases.</summary>
+/// <summary>Mode <c>lease</c>: <see cref="LeaseLock"/> against the fake apiserver's Leases.</summary>
 [Trait("Category", "Integration")]
 public sealed class LeaseLeadershipTests(ITestOutputHelper output) : IAsyncLifetime
 {
