@@ -1,5 +1,4 @@
 using Eventer.Contracts;
-using k8s;
 
 namespace Eventer.Collector.Watching;
 
@@ -21,4 +20,13 @@ public interface IKubeEventSource
 public sealed record EventListPage(IReadOnlyList<KubeEventObserved> Items, string ResourceVersion, string? ContinueToken);
 
 /// <summary>A watch line: the occurrence (null for bookmarks) and the resourceVersion it carries.</summary>
-public sealed record WatchedEvent(WatchEventType Type, KubeEventObserved? Occurrence, string? ResourceVersion);
+public sealed record WatchedEvent(WatchedChange Type, KubeEventObserved? Occurrence, string? ResourceVersion);
+
+/// <summary>What a watch line says happened (its <c>type</c>; ERROR lines are reported as errors, not yielded).</summary>
+public enum WatchedChange
+{
+    Added,
+    Modified,
+    Deleted,
+    Bookmark,
+}

@@ -165,18 +165,18 @@ public sealed class KubeEventSource(Kubernetes client, KubeEventMapper mapper, s
 
             var type = root.GetProperty("type").GetString() switch
             {
-                "ADDED" => WatchEventType.Added,
-                "MODIFIED" => WatchEventType.Modified,
-                "DELETED" => WatchEventType.Deleted,
-                "BOOKMARK" => WatchEventType.Bookmark,
-                "ERROR" => WatchEventType.Error,
+                "ADDED" => WatchedChange.Added,
+                "MODIFIED" => WatchedChange.Modified,
+                "DELETED" => WatchedChange.Deleted,
+                "BOOKMARK" => WatchedChange.Bookmark,
+                "ERROR" => throw new JsonException("An ERROR line without a Status."),
                 var other => throw new JsonException($"Unknown watch event type '{other}'."),
             };
             var resourceVersion = item.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
                 && metadata.TryGetProperty("resourceVersion", out var version) && version.ValueKind == JsonValueKind.String
                 ? version.GetString()
                 : null;
-            return type == WatchEventType.Bookmark
+            return type == WatchedChange.Bookmark
                 ? new WatchedEvent(type, null, resourceVersion)
                 : new WatchedEvent(type, Map(item), resourceVersion);
         }

@@ -230,11 +230,11 @@ public sealed class KubeEventWatcher(
                 delivered = true;
                 watchdog.CancelAfter(_options.WatchSilenceTimeout);
                 await BeatAsync(stoppingToken);
-                if (line.Type is WatchEventType.Added or WatchEventType.Modified && line.Occurrence is not null)
+                if (line.Type is WatchedChange.Added or WatchedChange.Modified && line.Occurrence is not null)
                 {
                     await ObserveAsync(line.Occurrence, stoppingToken);
                 }
-                else if (line.Type is WatchEventType.Deleted && line.Occurrence is not null)
+                else if (line.Type is WatchedChange.Deleted && line.Occurrence is not null)
                 {
                     tracker.Forget(line.Occurrence.EventUid);
                 }
