@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Eventer.Collector.Publishing;
 using Eventer.Contracts;
+using Eventer.Testing;
 
 namespace Eventer.Collector.Tests.Publishing;
 
@@ -11,33 +12,16 @@ namespace Eventer.Collector.Tests.Publishing;
 [Trait("Category", "Unit")]
 public sealed class OccurrenceJsonTests
 {
-    private static readonly KubeEventObserved Occurrence = new()
+    // The sample with every field set, and a label key that a naming policy would change.
+    private static readonly KubeEventObserved Occurrence = ObservedSamples.Seed("3f1c") with
     {
-        Cluster = "prod",
-        EventUid = "3f1c",
-        EventNamespace = "shop",
-        EventName = "web-1.17f",
-        EventResourceVersion = "4711",
-        Occurrence = 3,
-        Type = "Warning",
-        Reason = "BackOff",
-        Message = "Back-off restarting failed container \"web\" — 节点 \u00fc",
         Action = "Restarting",
-        InvolvedObject = new KubeObjectReference { Kind = "Pod", Namespace = "shop", Name = "web-1", Uid = "9a", ApiVersion = "v1", FieldPath = "spec.containers{web}", ResourceVersion = "12" },
-        Related = new KubeObjectReference { Kind = "Node", Name = "n1" },
-        SourceComponent = "kubelet",
         SourceHost = "n1",
         ReportingController = "kubelet",
         ReportingInstance = "n1",
-        FirstTimestamp = new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero),
-        LastTimestamp = new DateTimeOffset(2026, 11, 27, 9, 5, 0, TimeSpan.Zero),
         EventTime = new DateTimeOffset(2026, 11, 27, 9, 0, 0, 123, 456, TimeSpan.Zero),
-        Count = 3,
-        Series = new KubeEventSeries { Count = 2, LastObservedTime = new DateTimeOffset(2026, 11, 27, 9, 5, 0, TimeSpan.Zero) },
         Labels = new Dictionary<string, string> { ["App.Name"] = "web" },
-        Annotations = new Dictionary<string, string> { ["note"] = "x" },
         SourceApi = KubeEventApis.EventsV1,
-        ObservedAt = new DateTimeOffset(2026, 11, 27, 9, 5, 1, 250, TimeSpan.Zero),
     };
 
     [Fact]
