@@ -7,7 +7,7 @@ namespace Eventer.Collector.Watching;
 /// The Kubernetes client's configuration in the standard order: Collector:Kubeconfig when set,
 /// else KUBECONFIG, then ~/.kube/config, then the in-cluster service account. Files are read by
 /// KubernetesClient.Aot's loader, whose YAML context knows the kubeconfig's own types only (the full
-/// client's built serializers for every API type on first use and kept them: 10–16 MB of the
+/// client built serializers for every API type on first use and kept them: 10–16 MB of the
 /// collector's memory for a file read once; bench/README.md). A KUBECONFIG that names several files
 /// (merged, first wins) is left to the library, as is in-cluster, which reads no YAML.
 /// </summary>
