@@ -118,7 +118,13 @@ public sealed class LeaseElector(ILeaderLock @lock, LeadershipOptions options, T
         if (current is null)
         {
             var created = new LeaderRecord(@lock.Identity, seconds, now, now, 0);
-            return await @lock.CreateAsync(created, cancellationToken) && Observe(created);
+            if (!await @lock.CreateAsync(created, cancellationToken))
+            {
+                return false;
+            }
+
+            Observe(created);
+            return true;
         }
 
         Observe(current);
@@ -131,15 +137,21 @@ public sealed class LeaseElector(ILeaderLock @lock, LeadershipOptions options, T
         var next = mine
             ? current with { LeaseDurationSeconds = seconds, RenewTime = now }
             : new LeaderRecord(@lock.Identity, seconds, now, now, current.LeaderTransitions + 1);
-        return await @lock.UpdateAsync(next, cancellationToken) && Observe(next);
+        if (!await @lock.UpdateAsync(next, cancellationToken))
+        {
+            return false;
+        }
+
+        Observe(next);
+        return true;
     }
 
     /// <summary>Notes <paramref name="record"/> and, when it differs from the last one seen, when it changed.</summary>
-    private bool Observe(LeaderRecord record)
+    private void Observe(LeaderRecord record)
     {
         if (record == _observed)
         {
-            return true;
+            return;
         }
 
         var holderChanged = record.HolderIdentity != _observed?.HolderIdentity;
@@ -149,7 +161,5 @@ public sealed class LeaseElector(ILeaderLock @lock, LeadershipOptions options, T
         {
             NewLeader?.Invoke(record.HolderIdentity);
         }
-
-        return true;
     }
 }
