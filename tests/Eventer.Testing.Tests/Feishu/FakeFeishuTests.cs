@@ -415,9 +415,14 @@ public sealed class FakeFeishuTests : IAsyncLifetime
         var url = _fake.RegisterBot(Token);
         _fake.ResponseDelay = TimeSpan.FromMinutes(5);
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.PostJsonAsync(url, Text("slow"), timeout.Token));
+        // The client gives up only once the fake has the message (a fixed 300 ms could run out, on a
+        // loaded machine, before the request was even read): recorded, unanswered, then abandoned.
+        using var giveUp = new CancellationTokenSource();
+        var slow = _client.PostJsonAsync(url, Text("slow"), giveUp.Token);
         await Eventually.HoldsAsync(() => _fake.Delivered(Token).Count == 1, TimeSpan.FromSeconds(10), "the slow message to be recorded");
+        Assert.False(slow.IsCompleted, "the slow message was answered");
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
         _fake.ResponseDelay = TimeSpan.Zero;
         _fake.DropNextConnections(1);
         await Assert.ThrowsAsync<HttpRequestException>(() => _client.PostJsonAsync(url, Text("dropped")));

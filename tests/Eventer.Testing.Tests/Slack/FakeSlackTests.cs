@@ -350,9 +350,14 @@ public sealed class FakeSlackTests : IAsyncLifetime
         var url = _fake.RegisterHook(Hook);
         _fake.ResponseDelay = TimeSpan.FromMinutes(5);
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.PostJsonAsync(url, Text("slow"), timeout.Token));
+        // The client gives up only once the fake has the message (a fixed 300 ms could run out, on a
+        // loaded machine, before the request was even read): recorded, unanswered, then abandoned.
+        using var giveUp = new CancellationTokenSource();
+        var slow = _client.PostJsonAsync(url, Text("slow"), giveUp.Token);
         await Eventually.HoldsAsync(() => _fake.Delivered(Hook).Count == 1, TimeSpan.FromSeconds(10), "the slow message to be recorded");
+        Assert.False(slow.IsCompleted, "the slow message was answered");
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
 
         _fake.ResponseDelay = TimeSpan.Zero;
         Assert.Equal(HttpStatusCode.OK, (await _client.PostJsonAsync(url, Text("fast"))).Status);
