@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Eventer.ServiceDefaults;
 
 namespace Eventer.Archive;
 
@@ -12,11 +13,11 @@ public sealed class ArchiveBatchOptions
     public int MessageLimit { get; set; } = 100;
 
     /// <summary>How long a batch waits to fill before it is written anyway.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    [TimeSpanRange("00:00:00.001", "00:01:00")]
     public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Longest pause between attempts to write a batch while PostgreSQL is unreachable.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    [TimeSpanRange("00:00:00.100", "00:10:00")]
     public TimeSpan MaxDatabaseRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Batches written at the same time.</summary>

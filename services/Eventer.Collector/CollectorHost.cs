@@ -21,8 +21,10 @@ public static class CollectorHost
         configure?.Invoke(builder);
 
         builder.AddServiceDefaults(ServiceName);
-        builder.Services.AddValidatedOptions<CollectorOptions>(CollectorOptions.Section);
-        builder.Services.AddValidatedOptions<OutboxOptions>(OutboxOptions.Section);
+        // Bound by the configuration binder's generated code and validated by the options generator's:
+        // the collector is compiled ahead of time, where the binder's and validator's reflection is not kept.
+        builder.Services.AddValidatedOptions(CollectorOptions.Section, new CollectorOptionsValidator(), (config, o) => config.Bind(o));
+        builder.Services.AddValidatedOptions(OutboxOptions.Section, new OutboxOptionsValidator(), (config, o) => config.Bind(o));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CollectorMetrics>();
         builder.Services.AddSingleton<CollectorStatus>();

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Eventer.Collector.Mapping;
 using Eventer.Contracts;
+using Eventer.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace Eventer.Collector;
 
@@ -28,21 +30,21 @@ public sealed class CollectorOptions : IValidatableObject
     public List<string> Namespaces { get; set; } = [];
 
     /// <summary>Server-side watch timeout; each watch adds up to 50 % jitter so replicas do not reconnect in step.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// A watch that says nothing (not even a bookmark) for this long is restarted from the last
     /// resourceVersion; the API server sends bookmarks about once a minute, so minutes are safe.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "02:00:00")]
+    [TimeSpanRange("00:00:01", "02:00:00")]
     public TimeSpan WatchSilenceTimeout { get; set; } = TimeSpan.FromMinutes(8);
 
     /// <summary>
     /// How long the API server keeps Events (its <c>--event-ttl</c>, 1 hour by default). A collector
     /// that was away longer reports a possible gap.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    [TimeSpanRange("00:01:00", "30.00:00:00")]
     public TimeSpan EventTtl { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Occurrences to drop at the source, before the outbox (see <see cref="DropRule"/>).</summary>
@@ -53,7 +55,7 @@ public sealed class CollectorOptions : IValidatableObject
     public int ListPageSize { get; set; } = 500;
 
     /// <summary>Upper bound of the pause between failed attempts to reach the API server.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    [TimeSpanRange("00:00:00.100", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -81,4 +83,10 @@ public sealed class CollectorOptions : IValidatableObject
             yield return new ValidationResult("must not contain empty names", [nameof(Namespaces)]);
         }
     }
+}
+
+/// <summary>Validates <see cref="CollectorOptions"/> with code the options source generator writes (no reflection; the collector is compiled ahead of time).</summary>
+[OptionsValidator]
+internal sealed partial class CollectorOptionsValidator : IValidateOptions<CollectorOptions>
+{
 }

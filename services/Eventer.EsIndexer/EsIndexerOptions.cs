@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Eventer.ServiceDefaults;
 
 namespace Eventer.EsIndexer;
 
@@ -42,7 +43,7 @@ public sealed class EsIndexerOptions : IValidatableObject
     public int BatchMessageLimit { get; set; } = 200;
 
     /// <summary>How long a batch waits to fill before it is sent anyway: the latency when Events are few.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    [TimeSpanRange("00:00:00.001", "00:01:00")]
     public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Batches indexed at the same time.</summary>
@@ -54,11 +55,11 @@ public sealed class EsIndexerOptions : IValidatableObject
     public int MaxBulkBytes { get; set; } = 5 * 1024 * 1024;
 
     /// <summary>Longest pause between attempts while Elasticsearch refuses items (429, 5xx) or whole requests.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [TimeSpanRange("00:00:00.050", "00:10:00")]
     public TimeSpan MaxRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long one request may take, all nodes tried included.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Basic-auth user (or give it in the connection string as <c>http://user:password@host:9200</c>).</summary>

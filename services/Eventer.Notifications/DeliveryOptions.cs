@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Eventer.Notifications.Rendering;
 using Eventer.Notifications.Routing;
+using Eventer.ServiceDefaults;
 
 namespace Eventer.Notifications;
 
@@ -22,31 +23,31 @@ public abstract class DeliveryOptions : IValidatableObject
     /// notifier (a collector's first list, a backlog after an outage) is not sent on its own but
     /// counted in one "held back" summary.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [TimeSpanRange("00:00:01", "7.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>After an alert about an object and reason, repeats within this window are folded into one later alert.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    [TimeSpanRange("00:00:00", "1.00:00:00")]
     public TimeSpan FoldWindow { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often pending alerts are looked at; a burst that arrives within one interval is planned as a whole.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    [TimeSpanRange("00:00:00.050", "00:01:00")]
     public TimeSpan DispatchInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long to wait after the platform answers "too fast" without saying how long (doubling while it repeats, up to 10 minutes).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    [TimeSpanRange("00:00:00.100", "00:10:00")]
     public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The longest pause after failures that may pass (5xx, timeouts); pauses double from one second up to it.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [TimeSpanRange("00:00:00.050", "00:10:00")]
     public TimeSpan LongestFailureBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often a target the platform refused as misconfigured is tried again (its settings may be fixed at the platform's side).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan MisconfiguredRetryInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The timeout of every call to the platform.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:02:00")]
+    [TimeSpanRange("00:00:00.100", "00:02:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Log rendered messages instead of sending them (to try routes and templates safely).</summary>
@@ -65,11 +66,11 @@ public abstract class DeliveryOptions : IValidatableObject
     /// it cannot renew. The others try to take it every sixth of this, so a replica that vanishes
     /// (even without closing its connections) is replaced within 7/6 of it: 35 s by default.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:03", "00:10:00")]
+    [TimeSpanRange("00:00:03", "00:10:00")]
     public TimeSpan DispatcherLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long sent alerts are remembered, so a redelivered message never notifies twice.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    [TimeSpanRange("00:01:00", "365.00:00:00")]
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The configured targets by name (the name appears in routes, metrics, logs and readiness; the address never does).</summary>

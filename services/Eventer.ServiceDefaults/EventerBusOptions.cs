@@ -24,7 +24,7 @@ public sealed class EventerBusOptions
     public int RetryLimit { get; set; } = 3;
 
     /// <summary>Pause between in-memory redeliveries.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    [TimeSpanRange("00:00:00", "00:05:00")]
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Messages seen before the kill switch may trip.</summary>
@@ -36,6 +36,6 @@ public sealed class EventerBusOptions
     public double KillSwitchTripThreshold { get; set; } = 0.15;
 
     /// <summary>How long a tripped endpoint stays stopped before it tries again.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan KillSwitchRestartTimeout { get; set; } = TimeSpan.FromMinutes(1);
 }

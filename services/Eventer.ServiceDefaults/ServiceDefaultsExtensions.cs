@@ -37,8 +37,7 @@ public static class ServiceDefaultsExtensions
         if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
         {
             // ASPNETCORE_HTTP_PORTS (8080 in the .NET base images) would otherwise win over our default.
-            var port = builder.Configuration.GetValue("Http:Port", DefaultPort);
-            builder.WebHost.UseUrls($"http://+:{port}");
+            builder.WebHost.UseUrls($"http://+:{HttpPort(builder.Configuration)}");
         }
 
         builder.Logging.ClearProviders();
@@ -99,6 +98,25 @@ public static class ServiceDefaultsExtensions
         Predicate = check => check.Tags.Contains(tag),
         ResponseWriter = HealthResponse.WriteAsync,
     };
+
+    /// <summary>
+    /// <c>Http:Port</c>, or <see cref="DefaultPort"/> when unset. Parsed here rather than by the
+    /// configuration binder, whose generic <c>GetValue</c> converts by reflection (the collector is
+    /// compiled ahead of time).
+    /// </summary>
+    public static int HttpPort(IConfiguration configuration)
+    {
+        const string key = "Http:Port";
+        var value = configuration[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DefaultPort;
+        }
+
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? port
+            : throw new EventerConfigurationException(key, "must be a TCP port, 1-65535");
+    }
 
     /// <summary>True when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names a collector: then traces, metrics and logs are exported over OTLP.</summary>
     public static bool ExportsOtlp(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);

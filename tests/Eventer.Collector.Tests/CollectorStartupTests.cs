@@ -7,18 +7,28 @@ namespace Eventer.Collector.Tests;
 [Trait("Category", "Unit")]
 public sealed class CollectorStartupTests
 {
+    /// <summary>A setting, a bad value and what the one line must say (the native build is held to the same: NativeCollectorTests).</summary>
+    public static TheoryData<string, string, string> BadSettings => new()
+    {
+        { "Collector:ClusterName", "", "Collector:ClusterName: The ClusterName field is required." },
+        { "Collector:ClusterName", "a/b", "Collector:ClusterName: must be 1-100 letters" },
+        { "Collector:Api", "events/v2", "Collector:Api: must be 'core/v1' or 'events.k8s.io/v1'" },
+        { "Collector:Drop:0:Message", "(unclosed", "Collector:Drop:0:Message: is not a valid regular expression" },
+        { "Collector:Outbox:BufferCapacity", "0", "Collector:Outbox:BufferCapacity: The field BufferCapacity must be between" },
+        { "Collector:WatchTimeout", "00:00:00", "Collector:WatchTimeout: The field WatchTimeout must be between 00:00:01 and 01:00:00." },
+        { "Collector:WatchTimeout", "5 minutes", "'5 minutes' at 'Collector:WatchTimeout'" },
+        { "Collector:Outbox:AwaitQueues:0", " ", "Collector:Outbox:AwaitQueues: must not contain empty names" },
+        { "Collector:Leadership:RetryPeriod", "00:00:30", "Collector:Leadership:RetryPeriod: must be less than RenewDeadline (00:00:10)" },
+        { "Collector:Leadership:Mode", "raft", "'raft' at 'Collector:Leadership:Mode'" },
+        { "Collector:Leadership:Mode", "memory", "'memory' at 'Collector:Leadership:Mode'" },
+        { "Collector:Leadership:Mode", "2", "Collector:Leadership:Mode: must be 'none' or 'lease'" },
+        { "ConnectionStrings:postgres", "not a connection string", "ConnectionStrings:postgres: is not a valid Npgsql connection string" },
+        { "ConnectionStrings:postgres", "", "ConnectionStrings:postgres: is required" },
+        { "ConnectionStrings:rabbitmq", "", "ConnectionStrings:rabbitmq: is required" },
+    };
+
     [Theory]
-    [InlineData("Collector:ClusterName", "", "Collector:ClusterName: The ClusterName field is required.")]
-    [InlineData("Collector:ClusterName", "a/b", "Collector:ClusterName: must be 1-100 letters")]
-    [InlineData("Collector:Api", "events/v2", "Collector:Api: must be 'core/v1' or 'events.k8s.io/v1'")]
-    [InlineData("Collector:Drop:0:Message", "(unclosed", "Collector:Drop:0:Message: is not a valid regular expression")]
-    [InlineData("Collector:Outbox:BufferCapacity", "0", "Collector:Outbox:BufferCapacity: The field BufferCapacity must be between")]
-    [InlineData("Collector:Leadership:Mode", "raft", "'raft' at 'Collector:Leadership:Mode'")]
-    [InlineData("Collector:Leadership:Mode", "memory", "'memory' at 'Collector:Leadership:Mode'")]
-    [InlineData("Collector:Leadership:Mode", "2", "Collector:Leadership:Mode: must be 'none' or 'lease'")]
-    [InlineData("ConnectionStrings:postgres", "not a connection string", "ConnectionStrings:postgres: is not a valid Npgsql connection string")]
-    [InlineData("ConnectionStrings:postgres", "", "ConnectionStrings:postgres: is required")]
-    [InlineData("ConnectionStrings:rabbitmq", "", "ConnectionStrings:rabbitmq: is required")]
+    [MemberData(nameof(BadSettings))]
     public async Task A_bad_setting_names_its_key(string key, string value, string expected)
     {
         var error = new StringWriter();

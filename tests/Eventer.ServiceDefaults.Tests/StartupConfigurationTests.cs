@@ -1,5 +1,6 @@
 using Eventer.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 
 namespace Eventer.ServiceDefaults.Tests;
 
@@ -59,6 +60,40 @@ public sealed class StartupConfigurationTests
         Assert.Equal(EventerHost.ConfigurationErrorExitCode, exitCode);
         Assert.Equal("test-service: cannot start: ConnectionStrings:rabbitmq: is required, e.g. amqp://eventer:…@rabbitmq:5672/", output);
     }
+
+    [Theory]
+    [InlineData("eighty")]
+    [InlineData("0")]
+    [InlineData("65536")]
+    [InlineData("-1")]
+    public void A_port_that_is_no_tcp_port_is_refused_naming_the_key(string port)
+    {
+        var ex = Assert.Throws<EventerConfigurationException>(() => ServiceDefaultsExtensions.HttpPort(Configuration(port)));
+
+        Assert.Equal("Http:Port: must be a TCP port, 1-65535", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(null, ServiceDefaultsExtensions.DefaultPort)]
+    [InlineData("", ServiceDefaultsExtensions.DefaultPort)]
+    [InlineData("9090", 9090)]
+    public void The_port_is_http_port_or_the_default(string? port, int expected)
+    {
+        Assert.Equal(expected, ServiceDefaultsExtensions.HttpPort(Configuration(port)));
+    }
+
+    [Fact]
+    public async Task A_bad_port_stops_the_service_with_one_line_when_no_urls_are_given()
+    {
+        // Without urls the service binds Http:Port; bounded, since a service that took the value would run on.
+        var (exitCode, output) = await RunAsync(new() { ["urls"] = "", ["Http:Port"] = "eighty" }).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(EventerHost.ConfigurationErrorExitCode, exitCode);
+        Assert.Equal("test-service: cannot start: Http:Port: must be a TCP port, 1-65535", output);
+    }
+
+    private static IConfiguration Configuration(string? port) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Http:Port"] = port }).Build();
 
     [Fact]
     public void Rabbitmq_uri_parts_are_read()

@@ -1,5 +1,6 @@
-using Eventer.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
+using Eventer.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace Eventer.Collector.Leadership;
 
@@ -48,15 +49,15 @@ public sealed class LeadershipOptions : IValidatableObject
     /// How long followers wait on an unrenewed lease before taking it: the longest a dead leader
     /// leaves the cluster unwatched. Whole seconds, since the Lease stores seconds.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long the leader keeps trying to renew before it stops leading.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    [TimeSpanRange("00:00:00.100", "00:10:00")]
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Pause between attempts to acquire or renew the lease.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    [TimeSpanRange("00:00:00.050", "00:01:00")]
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -108,4 +109,10 @@ public enum LeadershipMode
 
     /// <summary>A <c>coordination.k8s.io/v1</c> Lease.</summary>
     Lease,
+}
+
+/// <summary>Validates <see cref="LeadershipOptions"/> with code the options source generator writes (no reflection; the collector is compiled ahead of time).</summary>
+[OptionsValidator]
+internal sealed partial class LeadershipOptionsValidator : IValidateOptions<LeadershipOptions>
+{
 }

@@ -16,7 +16,7 @@ public static class LeadershipRegistration
     /// </summary>
     public static IServiceCollection AddLeaderGate(this IServiceCollection services)
     {
-        services.AddValidatedOptions<LeadershipOptions>(LeadershipOptions.Section);
+        services.AddValidatedOptions(LeadershipOptions.Section, new LeadershipOptionsValidator(), (config, o) => config.Bind(o));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<LeadershipOptions>>().Value;

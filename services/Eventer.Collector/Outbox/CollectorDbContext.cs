@@ -1,12 +1,22 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
 
 namespace Eventer.Collector.Outbox;
 
 /// <summary>The collector's schema. EF Core owns the migrations; the hot path is plain SQL in <see cref="OutboxStore"/>.</summary>
+/// <remarks>
+/// Design time only (<c>dotnet ef</c>, the schema tests): the running collector applies the script
+/// generated from it (<see cref="CollectorSchema"/>) and never creates a context, so EF Core's
+/// reflection, which the collector's ahead-of-time build would not keep, is never needed.
+/// </remarks>
+[RequiresUnreferencedCode(DesignTimeOnly)]
+[RequiresDynamicCode(DesignTimeOnly)]
 public sealed class CollectorDbContext(DbContextOptions<CollectorDbContext> options) : DbContext(options)
 {
     /// <summary>The collector's tables live in their own schema, so it can share a database with the archive.</summary>
     public const string Schema = "collector";
+
+    private const string DesignTimeOnly = "EF Core models by reflection; the running collector applies schema.sql instead.";
 
     public DbSet<OutboxRow> Outbox => Set<OutboxRow>();
 
@@ -81,6 +91,8 @@ public sealed class DeadLetter
 }
 
 /// <summary>Lets <c>dotnet ef migrations add</c> build the model without a running collector or database.</summary>
+[RequiresUnreferencedCode("EF Core design time only.")]
+[RequiresDynamicCode("EF Core design time only.")]
 public sealed class CollectorDbContextFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<CollectorDbContext>
 {
     public CollectorDbContext CreateDbContext(string[] args) =>

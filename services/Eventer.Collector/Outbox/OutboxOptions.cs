@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Eventer.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace Eventer.Collector.Outbox;
 
@@ -35,23 +37,23 @@ public sealed class OutboxOptions : IValidatableObject
     public List<string> AwaitQueues { get; set; } = [];
 
     /// <summary>How often the relay looks for rows nobody told it about (e.g. left by another replica).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [TimeSpanRange("00:00:00.050", "00:10:00")]
     public TimeSpan RelayPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one publish may wait for the broker's confirm before its row is tried again.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long published rows are kept (for inspection) before they are purged.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    [TimeSpanRange("00:00:00", "30.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often sent rows past <see cref="Retention"/> are purged, in batches.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Upper bound of the pause between retries while PostgreSQL or RabbitMQ is down.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    [TimeSpanRange("00:00:00.100", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -61,4 +63,10 @@ public sealed class OutboxOptions : IValidatableObject
             yield return new ValidationResult("must not contain empty names", [nameof(AwaitQueues)]);
         }
     }
+}
+
+/// <summary>Validates <see cref="OutboxOptions"/> with code the options source generator writes (no reflection; the collector is compiled ahead of time).</summary>
+[OptionsValidator]
+internal sealed partial class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
+{
 }
