@@ -57,27 +57,41 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// </summary>
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
+    /// <summary>The exit code, once the process has ended.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>The last lines the service wrote (stdout and stderr).</summary>
     public string Output => string.Join('\n', _output);
 
+    /// <summary>Whether the process is a native executable (<see cref="NativeBuild"/>) rather than an assembly run by dotnet.</summary>
+    public bool IsNative { get; private init; }
+
     /// <summary>
-    /// Starts <paramref name="project"/> (e.g. <c>Eventer.Collector</c>) from
+    /// Starts <paramref name="project"/> (e.g. <c>Eventer.Collector</c>) on a free loopback port: its
+    /// native build when it ships as one and one was published (<see cref="NativeBuild"/>), unless
+    /// <paramref name="build"/> asks for the JIT; else its assembly from
     /// <c>services/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0</c> (or <c>samples/…</c>), built with the tests in the
-    /// same configuration, on a free loopback port.
+    /// same configuration.
     /// </summary>
     /// <remarks>A program that is not a service (a tool) gets <paramref name="arguments"/> instead of <c>--urls</c>.</remarks>
-    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<string>? arguments = null)
+    public static ServiceProcess Start(
+        string project, IReadOnlyDictionary<string, string?> settings, IReadOnlyList<string>? arguments = null, ServiceBuild build = ServiceBuild.AsShipped)
     {
-        var assembly = BuiltAssembly(project);
+        var native = build == ServiceBuild.AsShipped ? NativeBuild.Executable(project) : null;
+        var program = native ?? BuiltAssembly(project);
         var port = LoopbackPort.Free();
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(native ?? DotnetHost())
         {
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            WorkingDirectory = Path.GetDirectoryName(program)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(assembly);
+        if (native is null)
+        {
+            start.ArgumentList.Add(program);
+        }
+
         foreach (var argument in arguments ?? ["--urls", $"http://127.0.0.1:{port}"])
         {
             start.ArgumentList.Add(argument);
@@ -96,7 +110,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/")) { IsNative = native is not null };
         process.OutputDataReceived += (_, line) => service.Keep(line.Data);
         process.ErrorDataReceived += (_, line) => service.Keep(line.Data);
         process.Start();
@@ -196,4 +210,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The dotnet host running the tests (the SDK says which), so the service runs on the same runtime.</summary>
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+}
+
+/// <summary>Which build of a service <see cref="ServiceProcess.Start"/> runs.</summary>
+public enum ServiceBuild
+{
+    /// <summary>As its image ships it: native for the collector when published (<see cref="NativeBuild"/>), else the assembly.</summary>
+    AsShipped,
+
+    /// <summary>The assembly on the .NET runtime, for a test about what the runtime loads.</summary>
+    Jit,
 }

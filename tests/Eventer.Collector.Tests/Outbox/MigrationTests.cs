@@ -82,7 +82,7 @@ public sealed class MigrationTests
             ["ConnectionStrings:postgres"] = rig.Postgres,
             ["Collector:ClusterName"] = "process",
             ["Collector:Kubeconfig"] = rig.Kubeconfig,
-        });
+        }, build: ServiceBuild.Jit); // the native build loads no assemblies at all
         await collector.WaitUntilReadyAsync(); // readiness includes the database check
         await rig.Probe.WaitForAsync(uid);
 
