@@ -26,6 +26,20 @@ public sealed class Dockerfile
 
     public IReadOnlyList<Instruction> Runtime => Stages[^1];
 
+    /// <summary>The project's name, from its folder (e.g. <c>Eventer.Collector</c>).</summary>
+    public string Project => System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(Path))!;
+
+    /// <summary>
+    /// Whether the project next to the Dockerfile is compiled ahead of time when published
+    /// (<c>&lt;PublishAot&gt;true&lt;/PublishAot&gt;</c>): its image then holds a native executable and no runtime.
+    /// </summary>
+    public bool IsNative =>
+        System.Xml.Linq.XDocument.Load(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, Project + ".csproj"))
+            .Descendants("PublishAot").Any(e => string.Equals(e.Value.Trim(), "true", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>What the image runs: <c>dotnet X.dll</c>, or the native executable <c>/app/X</c>.</summary>
+    public IReadOnlyList<string> ExpectedEntryPoint => IsNative ? [$"/app/{Project}"] : ["dotnet", $"{Project}.dll"];
+
     /// <summary>Every Dockerfile in the repository's services and tools.</summary>
     public static IReadOnlyList<string> All() =>
         [.. new[] { "services", "tools" }

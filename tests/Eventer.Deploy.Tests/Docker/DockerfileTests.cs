@@ -66,18 +66,25 @@ public sealed class DockerfileTests
             Assert.True(copiedBeforePublish.Contains(folder), $"{path}: the sources of {csproj} ({folder}) are not copied before `dotnet publish`");
         }
 
-        Assert.Equal(["-c", "Release", "-o", "/app", "--no-restore"], build[publish].Arguments.Skip(3));
+        // A native build is made for the platform the stage runs on (the -aot SDK image's), and its
+        // restore must fetch that platform's compiler package.
+        string[] native = Dockerfile.Load(path).IsNative ? ["--use-current-runtime"] : [];
+        Assert.Equal(native, build[restore].Arguments.Skip(3));
+        Assert.Equal(["-c", "Release", "-o", "/app", "--no-restore", .. native], build[publish].Arguments.Skip(3));
     }
 
     [Theory]
     [MemberData(nameof(Dockerfiles))]
-    public void The_runtime_stage_is_aspnet_as_user_1654_running_the_published_assembly(string path)
+    public void The_runtime_stage_is_aspnet_or_runtime_deps_as_user_1654_running_the_published_program(string path)
     {
         var dockerfile = Dockerfile.Load(path);
         Assert.True(dockerfile.Stages.Count >= 2, $"{path}: a multi-stage build");
         var runtime = dockerfile.Runtime;
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", runtime[0].Arguments[0]);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.Build[0].Arguments[0]);
+
+        // Native: the SDK image with the C toolchain, and a base with no .NET runtime.
+        Assert.Equal(
+            dockerfile.IsNative ? ("mcr.microsoft.com/dotnet/runtime-deps:10.0-noble", "mcr.microsoft.com/dotnet/sdk:10.0-noble-aot") : ("mcr.microsoft.com/dotnet/aspnet:10.0-noble", "mcr.microsoft.com/dotnet/sdk:10.0-noble"),
+            (runtime[0].Arguments[0], dockerfile.Build[0].Arguments[0]));
         Assert.Contains(runtime, i => i.Keyword == "COPY" && i.Flags.Contains("--from=build") && i.Arguments[0] == "/app");
 
         // $APP_UID is 1654 in the .NET images: numeric, so Kubernetes' runAsNonRoot can verify it.
@@ -85,8 +92,7 @@ public sealed class DockerfileTests
         Assert.Single(runtime, i => i.Keyword == "EXPOSE");
         Assert.Single(runtime, i => i.Keyword == "HEALTHCHECK");
 
-        var project = Path.GetFileName(Path.GetDirectoryName(dockerfile.Path))!;
-        Assert.Equal(["dotnet", $"{project}.dll"], Assert.Single(runtime, i => i.Keyword == "ENTRYPOINT").Arguments);
+        Assert.Equal(dockerfile.ExpectedEntryPoint, Assert.Single(runtime, i => i.Keyword == "ENTRYPOINT").Arguments);
     }
 
     [Theory]

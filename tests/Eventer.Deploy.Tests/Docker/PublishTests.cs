@@ -22,9 +22,28 @@ public sealed class PublishTests
         var exitCode = await stage.RunAsync(dockerfile.Build, CommandTimeout);
 
         Assert.True(exitCode == 0, $"{path}: the build stage failed (exit {exitCode}):\n{Tail(stage.Log)}");
-        var entry = dockerfile.Runtime.Single(i => i.Keyword == "ENTRYPOINT").Arguments[1];
-        Assert.True(File.Exists(Path.Combine(stage.Host("/app"), entry)), $"{path}: /app/{entry} was not published:\n{Tail(stage.Log)}");
-        Assert.True(File.Exists(Path.Combine(stage.Host("/app"), Path.ChangeExtension(entry, ".runtimeconfig.json"))), $"{path}: no runtimeconfig next to {entry}");
+        if (dockerfile.IsNative)
+        {
+            // An ELF executable, with nothing for a .NET runtime next to it (the image has none).
+            var entry = stage.Host(Assert.Single(dockerfile.ExpectedEntryPoint));
+            Assert.True(File.Exists(entry), $"{path}: {entry} was not published:\n{Tail(stage.Log)}");
+            var magic = new byte[4];
+            using (var file = File.OpenRead(entry))
+            {
+                file.ReadExactly(magic);
+            }
+
+            Assert.Equal("\u007fELF"u8.ToArray(), magic);
+            Assert.Empty(Directory.GetFiles(stage.Host("/app"), "*.dll"));
+            Assert.Empty(Directory.GetFiles(stage.Host("/app"), "*.runtimeconfig.json"));
+            Assert.Empty(Directory.GetFiles(stage.Host("/app"), "*.dbg")); // symbols three times the program's size
+        }
+        else
+        {
+            var entry = dockerfile.ExpectedEntryPoint[1];
+            Assert.True(File.Exists(Path.Combine(stage.Host("/app"), entry)), $"{path}: /app/{entry} was not published:\n{Tail(stage.Log)}");
+            Assert.True(File.Exists(Path.Combine(stage.Host("/app"), Path.ChangeExtension(entry, ".runtimeconfig.json"))), $"{path}: no runtimeconfig next to {entry}");
+        }
 
         // The host's build output must never reach the image (.dockerignore): a host obj/ would
         // replace the restore's project.assets.json.
