@@ -95,9 +95,10 @@ public sealed class PipelineBench : IAsyncDisposable
         _report["rss_mb"] = _services.ToDictionary(s => s.Name, s => Math.Round(s.PeakRssBytes / 1048576.0));
         _report["rss_idle_mb"] = _services.ToDictionary(s => s.Name, s => Math.Round(s.IdleRssBytes / 1048576.0));
         _report["cpu_s_per_1000"] = _services.ToDictionary(s => s.Name, s => Math.Round(s.CpuSinceMark.TotalSeconds / (mix.Counts.Occurrences / 1000.0), 3));
+        _report["native"] = _services.Where(s => s.IsNative).Select(s => s.Name).ToList();
         foreach (var service in _services)
         {
-            Row($"{service.Name}: peak RSS (idle), CPU", $"{service.PeakRssBytes / 1048576.0:F0} MB ({service.IdleRssBytes / 1048576.0:F0} MB)",
+            Row($"{service.Name}{(service.IsNative ? " (native)" : "")}: peak RSS (idle), CPU", $"{service.PeakRssBytes / 1048576.0:F0} MB ({service.IdleRssBytes / 1048576.0:F0} MB)",
                 $"{service.CpuSinceMark.TotalSeconds / (mix.Counts.Occurrences / 1000.0):F2} CPU s per 1,000 events");
         }
 

@@ -23,6 +23,9 @@ public sealed class ServiceUnderTest : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>Whether it runs as its native build (the collector, when one was published: <see cref="NativeBuild"/>).</summary>
+    public bool IsNative => _process.IsNative;
+
     public long PeakRssBytes { get; private set; }
 
     public static async Task<ServiceUnderTest> StartAsync(string name, string project, IReadOnlyDictionary<string, string?> settings)
