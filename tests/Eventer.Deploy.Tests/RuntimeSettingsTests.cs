@@ -47,6 +47,22 @@ public sealed class RuntimeSettingsTests
         }
     }
 
+    /// <summary>
+    /// The native collector's runtime reads a GC setting from the environment as bare hexadecimal
+    /// and ignores one written <c>0x…</c> without a word (the JIT build takes both; bench/README.md),
+    /// so the values every image and up.sh are held to above must be bare.
+    /// </summary>
+    [Fact]
+    public void Gc_settings_in_the_environment_are_bare_hexadecimal_which_the_native_runtime_reads()
+    {
+        var gcSettings = ServiceProcess.RuntimeEnvironment.Where(s => s.Key.StartsWith("DOTNET_GC", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(gcSettings);
+        foreach (var (variable, value) in gcSettings)
+        {
+            Assert.True(value.Length > 0 && value.All(Uri.IsHexDigit), $"{variable}={value} is not bare hexadecimal");
+        }
+    }
+
     [Fact]
     public void Up_sh_starts_every_program_with_the_runtime_environment()
     {
